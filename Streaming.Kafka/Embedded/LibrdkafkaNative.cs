@@ -1,0 +1,85 @@
+using System.Runtime.InteropServices;
+using Confluent.Kafka;
+
+namespace Streaming.Kafka.Embedded;
+
+/// <summary>
+/// Loads the librdkafka that ships inside Confluent.Kafka and binds the few mock-cluster functions
+/// that Confluent.Kafka does not expose. Both must use the same native image, so we pick the file,
+/// hand it to <see cref="Library.Load(string)"/> and resolve our symbols from that same handle.
+/// </summary>
+internal static unsafe class LibrdkafkaNative
+{
+    private static readonly Lock Gate = new();
+    private static nint _handle;
+
+    public static string? LoadedPath { get; private set; }
+
+    public static delegate* unmanaged<nint> ConfNew;
+    public static delegate* unmanaged<nint, byte*, byte*, byte*, nuint, int> ConfSet;
+    public static delegate* unmanaged<int, nint, byte*, nuint, nint> KafkaNew;
+    public static delegate* unmanaged<nint, void> KafkaDestroy;
+    public static delegate* unmanaged<nint, int, nint> MockClusterNew;
+    public static delegate* unmanaged<nint, nint> MockClusterBootstraps;
+    public static delegate* unmanaged<nint, void> MockClusterDestroy;
+    public static delegate* unmanaged<nint, byte*, int, int, int> MockTopicCreate;
+
+    public static void EnsureLoaded()
+    {
+        lock (Gate)
+        {
+            if (_handle != 0) return;
+            var path = FindLoadableLibrary();
+            _handle = NativeLibrary.Load(path);
+            if (!Library.IsLoaded) Library.Load(path);
+            LoadedPath = path;
+
+            ConfNew = (delegate* unmanaged<nint>)Export("rd_kafka_conf_new");
+            ConfSet = (delegate* unmanaged<nint, byte*, byte*, byte*, nuint, int>)Export("rd_kafka_conf_set");
+            KafkaNew = (delegate* unmanaged<int, nint, byte*, nuint, nint>)Export("rd_kafka_new");
+            KafkaDestroy = (delegate* unmanaged<nint, void>)Export("rd_kafka_destroy");
+            MockClusterNew = (delegate* unmanaged<nint, int, nint>)Export("rd_kafka_mock_cluster_new");
+            MockClusterBootstraps = (delegate* unmanaged<nint, nint>)Export("rd_kafka_mock_cluster_bootstraps");
+            MockClusterDestroy = (delegate* unmanaged<nint, void>)Export("rd_kafka_mock_cluster_destroy");
+            MockTopicCreate = (delegate* unmanaged<nint, byte*, int, int, int>)Export("rd_kafka_mock_topic_create");
+        }
+    }
+
+    private static nint Export(string name) => NativeLibrary.GetExport(_handle, name);
+
+    /// <summary>
+    /// The default Linux build wants libsasl2.so.3, which Debian 12 lacks; the centos8 build of the
+    /// same version has no such dependency. Try them in Confluent.Kafka's own order of preference.
+    /// </summary>
+    private static string FindLoadableLibrary()
+    {
+        var rid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
+        string[] names = OperatingSystem.IsLinux()
+            ? ["librdkafka.so", "centos8-librdkafka.so", "centos7-librdkafka.so", "alpine-librdkafka.so"]
+            : OperatingSystem.IsMacOS() ? ["librdkafka.dylib"] : ["librdkafka.dll"];
+        var folders = new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "runtimes", rid, "native"),
+            Path.Combine(AppContext.BaseDirectory, "runtimes", OperatingSystem.IsMacOS() ? "osx-x64" : "win-x64", "native"),
+            AppContext.BaseDirectory,
+        };
+        var tried = new List<string>();
+        foreach (var folder in folders)
+        {
+            foreach (var name in names)
+            {
+                var path = Path.Combine(folder, name);
+                if (!File.Exists(path)) continue;
+                tried.Add(path);
+                if (NativeLibrary.TryLoad(path, out var probe))
+                {
+                    NativeLibrary.Free(probe);
+                    return path;
+                }
+            }
+        }
+        throw new DllNotFoundException(
+            "No loadable librdkafka was found next to the application (tried: " +
+            (tried.Count == 0 ? "none present" : string.Join(", ", tried)) + ").");
+    }
+}

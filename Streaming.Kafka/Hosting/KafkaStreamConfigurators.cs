@@ -1,0 +1,60 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime;
+using Streaming.Kafka.Providers;
+
+namespace Streaming.Kafka.Hosting;
+
+public sealed class SiloKafkaStreamConfigurator : SiloPersistentStreamConfigurator
+{
+    public SiloKafkaStreamConfigurator(string name, Action<Action<IServiceCollection>> configureServicesDelegate)
+        : base(name, configureServicesDelegate, KafkaAdapterFactory.Create)
+    {
+        ConfigureDelegate(services =>
+        {
+            services.TryAddSingleton<KafkaClientPool>();
+            services
+                .ConfigureNamedOptionForLogging<KafkaStreamOptions>(name)
+                .ConfigureNamedOptionForLogging<SimpleQueueCacheOptions>(name)
+                .AddTransient<IConfigurationValidator>(sp => new KafkaStreamOptionsValidator(sp.GetRequiredService<IOptionsMonitor<KafkaStreamOptions>>().Get(name), name));
+        });
+        // Low read latency by default: an idle queue is polled every 10 ms (a buffer check, no broker call).
+        this.ConfigurePullingAgent(ob => ob.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10)));
+    }
+
+    public SiloKafkaStreamConfigurator ConfigureKafka(Action<OptionsBuilder<KafkaStreamOptions>> configure)
+    {
+        this.Configure(configure);
+        return this;
+    }
+
+    public SiloKafkaStreamConfigurator ConfigureCache(int cacheSize = SimpleQueueCacheOptions.DEFAULT_CACHE_SIZE)
+    {
+        this.Configure<SimpleQueueCacheOptions>(ob => ob.Configure(o => o.CacheSize = cacheSize));
+        return this;
+    }
+}
+
+public sealed class ClusterClientKafkaStreamConfigurator : ClusterClientPersistentStreamConfigurator
+{
+    public ClusterClientKafkaStreamConfigurator(string name, IClientBuilder builder)
+        : base(name, builder, KafkaAdapterFactory.Create)
+    {
+        builder.ConfigureServices(services =>
+        {
+            services.TryAddSingleton<KafkaClientPool>();
+            services
+                .ConfigureNamedOptionForLogging<KafkaStreamOptions>(name)
+                .AddTransient<IConfigurationValidator>(sp => new KafkaStreamOptionsValidator(sp.GetRequiredService<IOptionsMonitor<KafkaStreamOptions>>().Get(name), name));
+        });
+    }
+
+    public ClusterClientKafkaStreamConfigurator ConfigureKafka(Action<OptionsBuilder<KafkaStreamOptions>> configure)
+    {
+        this.Configure(configure);
+        return this;
+    }
+}

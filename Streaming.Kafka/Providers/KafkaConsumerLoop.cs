@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace Streaming.Kafka.Providers;
+
+/// <summary>
+/// One Kafka consumer per provider per silo, polled on a dedicated thread (never the thread pool).
+/// Partitions are assigned by hand as Orleans' balancer hands queues to this silo, starting at the
+/// group's committed offset (else the earliest). Fetched messages go to per-partition buffers; a
+/// full buffer pauses its partition. Every call into librdkafka happens on the poll thread.
+/// </summary>
+internal sealed class KafkaConsumerLoop : IDisposable
+{
+    private readonly IConsumer<byte[], byte[]> _consumer;
+    private readonly ConcurrentDictionary<KafkaTopicPartition, PartitionBuffer> _buffers = new();
+    private readonly ConcurrentQueue<Action> _commands = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+    private readonly ILogger _logger;
+
+    public KafkaConsumerLoop(string providerName, KafkaStreamOptions options, string groupId, ILogger logger)
+    {
+        _logger = logger;
+        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClientConfig.Consumer(options, groupId))
+            .SetLogHandler((_, m) => KafkaClientConfig.Log(logger, m))
+            .SetErrorHandler((_, e) => logger.LogWarning("Kafka consumer of {Provider}: {Reason}", providerName, e.Reason))
+            .Build();
+        _thread = new Thread(Run) { IsBackground = true, Name = $"kafka-poll-{providerName}" };
+        _thread.Start();
+    }
+
+    public int AssignedCount => _buffers.Count;
+
+    public Task<PartitionBuffer> AttachAsync(KafkaTopicPartition tp, int capacity) => OnPollThread(() =>
+    {
+        var buffer = new PartitionBuffer(tp, capacity);
+        _buffers[tp] = buffer;
+        // Offset.Unset = resume at the group's committed offset, else auto.offset.reset (earliest).
+        _consumer.IncrementalAssign([new TopicPartitionOffset(tp.Topic, tp.Partition, Offset.Unset)]);
+        return buffer;
+    });
+
+    public Task DetachAsync(KafkaTopicPartition tp) => OnPollThread(() =>
+    {
+        if (_buffers.TryRemove(tp, out _))
+            _consumer.IncrementalUnassign([new TopicPartition(tp.Topic, tp.Partition)]);
+        return true;
+    });
+
+    /// <summary>Commits "next offset to read" for a partition. Throws on failure: commits are never silently lost.</summary>
+    public Task CommitAsync(KafkaTopicPartition tp, long nextOffset) => OnPollThread(() =>
+    {
+        _consumer.Commit([new TopicPartitionOffset(tp.Topic, tp.Partition, nextOffset)]);
+        return true;
+    });
+
+    private Task<T> OnPollThread<T>(Func<T> action)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (_stop.IsCancellationRequested)
+        {
+            done.SetException(new ObjectDisposedException(nameof(KafkaConsumerLoop)));
+            return done.Task;
+        }
+        _commands.Enqueue(() =>
+        {
+            try { done.SetResult(action()); }
+            catch (Exception ex) { done.SetException(ex); }
+        });
+        return done.Task;
+    }
+
+    private void Run()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                while (_commands.TryDequeue(out var command)) command();
+                ResumeDrainedPartitions();
+                if (_buffers.IsEmpty)
+                {
+                    // Nothing assigned: wait briefly for a command instead of polling the brokers.
+                    _stop.Token.WaitHandle.WaitOne(10);
+                    continue;
+                }
+                var result = _consumer.Consume(TimeSpan.FromMilliseconds(10));
+                if (result is null || result.IsPartitionEOF) continue;
+                var tp = new KafkaTopicPartition(result.Topic, result.Partition.Value);
+                // A message for a partition detached meanwhile is dropped: its next owner re-reads it from the committed offset.
+                if (!_buffers.TryGetValue(tp, out var buffer)) continue;
+                buffer.Add(result);
+                if (!buffer.Paused && buffer.Count >= buffer.Capacity)
+                {
+                    _consumer.Pause([new TopicPartition(tp.Topic, tp.Partition)]);
+                    buffer.Paused = true;
+                }
+            }
+            catch (ConsumeException ex)
+            {
+                _logger.LogWarning(ex, "Kafka consume failed: {Reason}", ex.Error.Reason);
+            }
+            catch (Exception ex) when (!_stop.IsCancellationRequested)
+            {
+                _logger.LogError(ex, "Kafka poll loop error");
+            }
+        }
+        while (_commands.TryDequeue(out var command)) command();
+    }
+
+    private void ResumeDrainedPartitions()
+    {
+        foreach (var buffer in _buffers.Values)
+        {
+            if (buffer.Paused && buffer.Count <= buffer.Capacity / 2)
+            {
+                _consumer.Resume([new TopicPartition(buffer.Partition.Topic, buffer.Partition.Partition)]);
+                buffer.Paused = false;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_stop.IsCancellationRequested) return;
+        _stop.Cancel();
+        _thread.Join(TimeSpan.FromSeconds(10));
+        try { _consumer.Close(); } catch (KafkaException) { }
+        _consumer.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,155 @@
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Streaming.Kafka.Events;
+
+namespace Streaming.Kafka.Providers;
+
+/// <summary>
+/// Reads one (topic, partition) for Orleans. Hands over what the shared consumer buffered, sends
+/// unparseable messages to the dead-letter topic, and commits offsets only once Orleans has
+/// delivered everything below them (at-least-once across a crash or a rebalance).
+/// </summary>
+internal sealed partial class KafkaQueueAdapterReceiver(
+    QueueId queue,
+    KafkaTopicPartition partition,
+    KafkaStreamOptions options,
+    Func<KafkaConsumerLoop> consumer,
+    DeadLetterWriter deadLetters,
+    TimeProvider time,
+    ILogger logger) : IQueueAdapterReceiver
+{
+    private const int DefaultBatch = 500;
+    private readonly OffsetTracker _tracker = new();
+    private readonly string? _namespace = options.NamespaceForTopic(partition.Topic);
+    private PartitionBuffer? _buffer;
+    private long _lastCommitTicks;
+
+    public QueueId Queue { get; } = queue;
+
+    public KafkaTopicPartition Partition { get; } = partition;
+
+    public int InFlight => _tracker.InFlight;
+
+    public async Task Initialize(TimeSpan timeout)
+    {
+        _buffer = await consumer().AttachAsync(Partition, options.MaxBufferedMessagesPerPartition).WaitAsync(timeout).ConfigureAwait(false);
+        _lastCommitTicks = time.GetTimestamp();
+        LogAttached(Partition);
+    }
+
+    public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount)
+    {
+        var buffer = _buffer;
+        if (buffer is null) return [];
+        await CommitIfDueAsync(force: false).ConfigureAwait(false);
+
+        var batch = buffer.Peek(maxCount > 0 ? maxCount : DefaultBatch);
+        if (batch.Count == 0) return [];
+
+        var containers = new List<IBatchContainer>(batch.Count);
+        var handed = new List<(long Offset, bool Settled)>(batch.Count);
+        foreach (var message in batch)
+        {
+            var offset = message.Offset.Value;
+            if (TryRead(message, out var container, out var reason))
+            {
+                containers.Add(container!);
+                handed.Add((offset, false));
+            }
+            else
+            {
+                // Poison message: park it with its reason and move on; the queue must not stop.
+                await deadLetters.SendAsync(message, reason!).ConfigureAwait(false);
+                LogDeadLettered(Partition, offset, reason!);
+                handed.Add((offset, true));
+            }
+        }
+        // All-or-nothing: only now, with every message handled, do they leave the buffer.
+        foreach (var (offset, settled) in handed) _tracker.Handed(offset, settled);
+        buffer.Remove(batch.Count);
+        return containers;
+    }
+
+    private bool TryRead(ConsumeResult<byte[], byte[]> message, out KafkaBatchContainer? container, out string? reason)
+    {
+        container = null;
+        if (message.Message.Key is not { Length: > 0 } keyBytes)
+        {
+            reason = "message has no key: the key names the conversation (stream) it belongs to";
+            return false;
+        }
+        string key;
+        try { key = StrictUtf8.GetString(keyBytes); }
+        catch (DecoderFallbackException) { reason = "message key is not valid UTF-8"; return false; }
+
+        if (!CloudEventKafkaMapping.TryParse(message.Message.Headers, message.Message.Value, out var cloudEvent, out reason))
+            return false;
+
+        container = new KafkaBatchContainer(StreamId.Create(_namespace ?? message.Topic, key), cloudEvent!,
+            new KafkaSequenceToken(message.Offset.Value), Partition.Partition);
+        return true;
+    }
+
+    public async Task MessagesDeliveredAsync(IList<IBatchContainer> messages)
+    {
+        foreach (var m in messages)
+            if (m is KafkaBatchContainer k) _tracker.Settled(k.Token.Offset);
+        await CommitIfDueAsync(force: false).ConfigureAwait(false);
+    }
+
+    /// <summary>Called by the failure handler: Orleans gave up delivering this offset, so it no longer holds the watermark.</summary>
+    public void Abandon(long offset) => _tracker.Settled(offset);
+
+    public async Task Shutdown(TimeSpan timeout)
+    {
+        if (_buffer is null) return;
+        try
+        {
+            await CommitIfDueAsync(force: true).WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogCommitFailed(ex, Partition);
+        }
+        finally
+        {
+            _buffer = null;
+            await consumer().DetachAsync(Partition).ConfigureAwait(false);
+            LogDetached(Partition, _tracker.InFlight);
+        }
+    }
+
+    private async Task CommitIfDueAsync(bool force)
+    {
+        if (!force && time.GetElapsedTime(_lastCommitTicks) < options.CommitInterval) return;
+        if (_tracker.Committable() is not { } position) return;
+        try
+        {
+            await consumer().CommitAsync(Partition, position).ConfigureAwait(false);
+            _tracker.MarkCommitted(position);
+            _lastCommitTicks = time.GetTimestamp();
+        }
+        catch (KafkaException ex) when (!force)
+        {
+            // Not fatal: the watermark stays, the next attempt commits it. Repeated failures show in the log.
+            LogCommitFailed(ex, Partition);
+        }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Receiving {Partition}")]
+    private partial void LogAttached(KafkaTopicPartition partition);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Released {Partition} with {InFlight} messages not yet delivered (they will be redelivered by the next owner)")]
+    private partial void LogDetached(KafkaTopicPartition partition, int inFlight);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Partition} offset {Offset}: {Reason}")]
+    private partial void LogDeadLettered(KafkaTopicPartition partition, long offset, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offset commit for {Partition} failed; it will be retried")]
+    private partial void LogCommitFailed(Exception ex, KafkaTopicPartition partition);
+}
