@@ -29,9 +29,8 @@ internal static unsafe class LibrdkafkaNative
         lock (Gate)
         {
             if (_handle != 0) return;
-            var path = FindLoadableLibrary();
+            var path = PathConfluentLoaded() ?? FindLoadableLibrary();
             _handle = NativeLibrary.Load(path);
-            if (!Library.IsLoaded) Library.Load(path);
             LoadedPath = path;
 
             ConfNew = (delegate* unmanaged<nint>)Export("rd_kafka_conf_new");
@@ -43,6 +42,21 @@ internal static unsafe class LibrdkafkaNative
             MockClusterDestroy = (delegate* unmanaged<nint, void>)Export("rd_kafka_mock_cluster_destroy");
             MockTopicCreate = (delegate* unmanaged<nint, byte*, int, int, int>)Export("rd_kafka_mock_topic_create");
         }
+    }
+
+    /// <summary>
+    /// Lets Confluent.Kafka load librdkafka its own way (Library.Load(path) needs a libdl.so that
+    /// Debian lacks), then finds the file it mapped, so that our symbols come from the same image.
+    /// </summary>
+    private static string? PathConfluentLoaded()
+    {
+        _ = Library.Version;
+        if (!OperatingSystem.IsLinux()) return null;
+        return File.ReadLines("/proc/self/maps")
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(parts => parts.Length >= 6 && parts[5].Contains("librdkafka", StringComparison.Ordinal))
+            .Select(parts => parts[5])
+            .FirstOrDefault();
     }
 
     private static nint Export(string name) => NativeLibrary.GetExport(_handle, name);
