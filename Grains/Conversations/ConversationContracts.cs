@@ -1,0 +1,66 @@
+using Orleans.Concurrency;
+using Grains.Pipeline;
+
+namespace Grains.Conversations;
+
+public enum Speaker { Customer, Assistant }
+
+/// <summary>Where a customer's message stands, as the customer sees it.</summary>
+public enum LineStatus { Pending, Answered, Rejected, Replaced, Failed }
+
+[GenerateSerializer, Immutable]
+public sealed record ChatLine(
+    [property: Id(0)] string TurnId,
+    [property: Id(1)] Speaker Role,
+    [property: Id(2)] string Text,
+    [property: Id(3)] LineStatus Status,
+    [property: Id(4)] DateTimeOffset At,
+    [property: Id(5)] string? Note = null);
+
+[GenerateSerializer, Immutable]
+public sealed record ConversationView(
+    [property: Id(0)] string SessionId,
+    [property: Id(1)] string TenantId,
+    [property: Id(2)] string TenantName,
+    [property: Id(3)] Tier Tier,
+    [property: Id(4)] string Greeting,
+    [property: Id(5)] IReadOnlyList<ChatLine> Lines);
+
+[GenerateSerializer, Immutable]
+public sealed record SendResult(
+    [property: Id(0)] bool Accepted,
+    [property: Id(1)] string? TurnId,
+    [property: Id(2)] string? Error)
+{
+    public static SendResult Refused(string error) => new(false, null, error);
+}
+
+/// <summary>A browser circuit watching a conversation. One-way: a slow browser never blocks the grain.</summary>
+public interface IConversationObserver : IGrainObserver
+{
+    [OneWay, Alias("line")] Task OnLine(ChatLine line);
+}
+
+public interface IConversationGrain : IGrainWithStringKey
+{
+    /// <summary>Binds the session to a tenant on first use (a session never changes tenant) and returns what the customer sees.</summary>
+    [Alias("open")] Task<ConversationView> Open(string tenantId);
+
+    [Alias("view")] Task<ConversationView?> View();
+
+    /// <summary>Accepts a message once Kafka has it (acks=all), or says why not (length, rate, unknown session).</summary>
+    [Alias("send")] Task<SendResult> Send(string text);
+
+    /// <summary>Watch for new lines; call again within <see cref="ConversationLimits.ObserverLease"/> to stay subscribed.</summary>
+    [Alias("subscribe")] Task Subscribe(IConversationObserver observer);
+
+    [Alias("unsubscribe")] Task Unsubscribe(IConversationObserver observer);
+}
+
+public static class ConversationLimits
+{
+    public const int MaxMessageLength = 1000;
+    public const int MaxMessagesPerWindow = 5;
+    public static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan ObserverLease = TimeSpan.FromMinutes(2);
+}

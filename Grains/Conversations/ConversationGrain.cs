@@ -1,0 +1,169 @@
+using Grains.Pipeline;
+using Grains.Tenants;
+using Grains.Tiers;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Streaming.Kafka.Events;
+
+namespace Grains.Conversations;
+
+/// <summary>
+/// Owns one customer session: its tenant, transcript and trace ids. Sends the customer's messages
+/// into the pipeline and receives the outcome from the delivery stage's topics, applying each
+/// turn's outcome exactly once however often Kafka redelivers it, then pushes it to browsers.
+/// </summary>
+[ImplicitStreamSubscription(Topics.AgentResponsesFinal)]
+[ImplicitStreamSubscription(Topics.AgentResponsesFlagged)]
+[ImplicitStreamSubscription(Topics.UserMessagesRejected)]
+[ImplicitStreamSubscription(Topics.AgentResponsesFailed)]
+public sealed class ConversationGrain(
+    [PersistentState("conversation", "conversations")] IPersistentState<ConversationState> state,
+    TimeProvider time,
+    ILogger<ConversationGrain> logger) : Grain, IConversationGrain
+{
+    private readonly Dictionary<IConversationObserver, DateTimeOffset> _observers = [];
+    private readonly Queue<DateTimeOffset> _recentSends = new();
+
+    private string SessionId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var provider = this.GetStreamProvider(Stage.Delivery.Name);
+        foreach (var topic in Stage.Delivery.Topics)
+            await provider.GetStream<CloudEvent>(StreamId.Create(topic, SessionId)).SubscribeAsync(OnOutcomeAsync);
+    }
+
+    public async Task<ConversationView> Open(string tenantId)
+    {
+        if (state.State.TenantId is { } bound && bound != tenantId)
+            throw new InvalidOperationException($"Session {SessionId} belongs to another tenant.");
+        var tenant = await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetProfile()
+                     ?? throw new ArgumentException($"Unknown tenant '{tenantId}'.", nameof(tenantId));
+        if (state.State.TenantId is null)
+        {
+            state.State.TenantId = tenantId;
+            await state.WriteStateAsync();
+        }
+        return ViewOf(tenant);
+    }
+
+    public async Task<ConversationView?> View()
+    {
+        if (state.State.TenantId is null) return null;
+        var tenant = await GrainFactory.GetGrain<ITenantGrain>(state.State.TenantId).GetProfile();
+        return tenant is null ? null : ViewOf(tenant);
+    }
+
+    private ConversationView ViewOf(TenantProfile tenant) =>
+        new(SessionId, tenant.TenantId, tenant.Name, tenant.Tier, tenant.Greeting, state.State.Lines.ToList());
+
+    public async Task<SendResult> Send(string text)
+    {
+        text = (text ?? "").Trim();
+        if (state.State.TenantId is null) return SendResult.Refused("This chat session has not been opened yet.");
+        if (text.Length == 0) return SendResult.Refused("Please type a message first.");
+        if (text.Length > ConversationLimits.MaxMessageLength)
+            return SendResult.Refused($"Messages are limited to {ConversationLimits.MaxMessageLength} characters (yours has {text.Length}).");
+
+        var now = time.GetUtcNow();
+        while (_recentSends.Count > 0 && now - _recentSends.Peek() > ConversationLimits.RateWindow) _recentSends.Dequeue();
+        if (_recentSends.Count >= ConversationLimits.MaxMessagesPerWindow)
+        {
+            var wait = ConversationLimits.RateWindow - (now - _recentSends.Peek());
+            return SendResult.Refused($"You're sending messages quickly — please wait {Math.Ceiling(wait.TotalSeconds):0} s before the next one.");
+        }
+
+        var tenant = await GrainFactory.GetGrain<ITenantGrain>(state.State.TenantId).GetProfile();
+        if (tenant is null) return SendResult.Refused("This assistant is not available any more.");
+
+        var turn = new ChatTurn
+        {
+            TurnId = Guid.NewGuid().ToString("N")[..16],
+            TenantId = tenant.TenantId,
+            SessionId = SessionId,
+            Tier = tenant.Tier,
+            Text = text,
+            SubmittedAt = now,
+            TraceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()),
+        };
+        try
+        {
+            // Accepted = on Kafka (acks=all). Only then does the line enter the transcript.
+            await this.GetStreamProvider(Stage.InputGuardrail.Name)
+                .GetStream<CloudEvent>(StreamId.Create(Topics.UserMessagesRaw, SessionId))
+                .OnNextAsync(ChatEvents.For(turn, ChatEventTypes.MessageReceived, "received", "/portal/chat"));
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Could not accept a message of session {Session}", SessionId);
+            return SendResult.Refused("We couldn't take your message just now. Nothing was sent — please try again.");
+        }
+        _recentSends.Enqueue(now);
+
+        var line = new ChatLine(turn.TurnId, Speaker.Customer, text, LineStatus.Pending, now);
+        state.State.Lines.Add(line);
+        await state.WriteStateAsync();
+        Notify(line);
+        return new SendResult(true, turn.TurnId, null);
+    }
+
+    private async Task OnOutcomeAsync(CloudEvent e, StreamSequenceToken? token)
+    {
+        var turn = ChatEvents.Turn(e);
+        // Idempotent by turn: a redelivered or duplicated outcome never produces a second answer.
+        if (!state.State.DecidedTurns.Add(turn.TurnId)) return;
+
+        var (status, outcome, answer, note) = e.Type switch
+        {
+            ChatEventTypes.ResponseFinal => (LineStatus.Answered, TurnOutcome.Answered, turn.Answer ?? "", turn.ModelName),
+            ChatEventTypes.ResponseFlagged => (LineStatus.Replaced, TurnOutcome.Replaced, turn.Verdict?.CustomerMessage ?? "", "Our standard answer was sent instead of the assistant's."),
+            ChatEventTypes.MessageRejected => (LineStatus.Rejected, TurnOutcome.Rejected, turn.Verdict?.CustomerMessage ?? "", "Your message was not passed to the assistant."),
+            ChatEventTypes.ResponseFailed => (LineStatus.Failed, TurnOutcome.Failed, turn.Answer ?? "", "The assistant could not answer."),
+            _ => (LineStatus.Failed, TurnOutcome.Failed, "", $"unexpected event type {e.Type}"),
+        };
+        var now = time.GetUtcNow();
+        var index = state.State.Lines.FindIndex(l => l.TurnId == turn.TurnId && l.Role == Speaker.Customer);
+        if (index >= 0)
+        {
+            state.State.Lines[index] = state.State.Lines[index] with { Status = status };
+            Notify(state.State.Lines[index]);
+        }
+        var reply = new ChatLine(turn.TurnId, Speaker.Assistant, answer, status, now, note);
+        state.State.Lines.Add(reply);
+        await state.WriteStateAsync();
+        Notify(reply);
+
+        GrainFactory.GetGrain<ITierGrain>(turn.Tier.ToString()).Record(outcome, (now - turn.SubmittedAt).TotalMilliseconds).Ignore();
+    }
+
+    public Task Subscribe(IConversationObserver observer)
+    {
+        _observers[observer] = time.GetUtcNow() + ConversationLimits.ObserverLease;
+        return Task.CompletedTask;
+    }
+
+    public Task Unsubscribe(IConversationObserver observer)
+    {
+        _observers.Remove(observer);
+        return Task.CompletedTask;
+    }
+
+    private void Notify(ChatLine line)
+    {
+        var now = time.GetUtcNow();
+        foreach (var (observer, expires) in _observers.ToList())
+        {
+            if (expires < now) { _observers.Remove(observer); continue; }
+            observer.OnLine(line).Ignore();
+        }
+    }
+}
+
+[GenerateSerializer]
+public sealed class ConversationState
+{
+    [Id(0)] public string? TenantId { get; set; }
+    [Id(1)] public List<ChatLine> Lines { get; set; } = [];
+    [Id(2)] public HashSet<string> DecidedTurns { get; set; } = [];
+}

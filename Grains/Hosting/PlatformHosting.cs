@@ -1,0 +1,81 @@
+using Grains.Models;
+using Grains.Pipeline;
+using Grains.Tenants;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Hosting;
+using Orleans.Streams;
+using Streaming.Kafka;
+using Streaming.Kafka.Embedded;
+using Streaming.Kafka.Providers;
+using Streaming.Kafka.Hosting;
+
+namespace Grains.Hosting;
+
+/// <summary>Where the platform's Kafka is and how its topics are named.</summary>
+public sealed class PlatformKafkaOptions
+{
+    public string BootstrapServers { get; set; } = "";
+    public string TopicPrefix { get; set; } = "";
+    public int Partitions { get; set; } = 4;
+    public Dictionary<string, string> ClientSettings { get; set; } = [];
+    /// <summary>Set when the host runs the embedded cluster: topics are then created through its mock API.</summary>
+    public EmbeddedKafkaCluster? Embedded { get; set; }
+
+    public bool IsEmbedded => Embedded is not null;
+}
+
+public static class PlatformHosting
+{
+    /// <summary>Grains, storage, one Kafka stream provider per pipeline stage, the model, and the demo tenants.</summary>
+    public static ISiloBuilder AddAgentPlatform(this ISiloBuilder silo, PlatformKafkaOptions kafka, bool seedDemoTenants = true)
+    {
+        silo.AddMemoryGrainStorage("PubSubStore")
+            .AddMemoryGrainStorage("tenants")
+            .AddMemoryGrainStorage("conversations");
+        foreach (var stage in Stage.All)
+            silo.AddKafkaStreams(stage.Name, c =>
+            {
+                c.ConfigureKafka(ob => ob.Configure(o => Apply(o, kafka, stage)));
+                c.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+            });
+        if (kafka.Embedded is { } embedded)
+            silo.Services.TryAddSingleton<IKafkaTopicCreator>(new EmbeddedTopicCreator(embedded));
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddOptions<ModelOptions>().BindConfiguration("Model").ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.TryAddSingleton<IChatClient>(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ModelOptions>>().Value.CreateClient());
+        if (seedDemoTenants)
+            silo.AddStartupTask(async (sp, ct) =>
+            {
+                var directory = sp.GetRequiredService<IGrainFactory>().GetGrain<ITenantDirectoryGrain>(0);
+                foreach (var tenant in DemoTenants.All) await directory.Register(tenant);
+            });
+        return silo;
+    }
+
+    /// <summary>For an Orleans client (a Portal that is not a silo): same providers, producing only.</summary>
+    public static IClientBuilder AddAgentPlatform(this IClientBuilder client, PlatformKafkaOptions kafka)
+    {
+        if (kafka.Embedded is { } embedded)
+            client.Services.TryAddSingleton<IKafkaTopicCreator>(new EmbeddedTopicCreator(embedded));
+        foreach (var stage in Stage.All)
+            client.AddKafkaStreams(stage.Name, c =>
+            {
+                c.ConfigureKafka(ob => ob.Configure(o => Apply(o, kafka, stage)));
+                c.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+            });
+        return client;
+    }
+
+    private static void Apply(KafkaStreamOptions o, PlatformKafkaOptions kafka, Stage stage)
+    {
+        o.BootstrapServers = kafka.BootstrapServers;
+        o.TopicPrefix = kafka.TopicPrefix;
+        o.Topics = [.. stage.Topics];
+        o.ConsumerGroupId = kafka.TopicPrefix + stage.Name;
+        o.DeadLetterTopic = kafka.TopicPrefix + Topics.DeadLetter;
+        o.PartitionsForNewTopics = kafka.Partitions;
+        o.ClientSettings = new(kafka.ClientSettings);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Collections.Immutable;
+using Streaming.Kafka.Events;
+
+namespace Grains.Pipeline;
+
+public enum Tier { Free, Pro, Enterprise }
+
+/// <summary>
+/// One customer message and what the pipeline made of it. It travels as the JSON data of a
+/// CloudEvent; each stage publishes an updated copy on the next topic.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ChatTurn
+{
+    [Id(0)] public required string TurnId { get; init; }
+    [Id(1)] public required string TenantId { get; init; }
+    [Id(2)] public required string SessionId { get; init; }
+    [Id(3)] public Tier Tier { get; init; }
+    [Id(4)] public required string Text { get; init; }
+    [Id(5)] public DateTimeOffset SubmittedAt { get; init; }
+    [Id(6)] public string? Answer { get; init; }
+    [Id(7)] public Verdict? Verdict { get; init; }
+    [Id(8)] public string? ModelName { get; init; }
+    /// <summary>Time spent inside the model call, so pipeline overhead can be measured without it.</summary>
+    [Id(9)] public double? ModelMilliseconds { get; init; }
+    [Id(10)] public string? TraceId { get; init; }
+}
+
+/// <summary>A guardrail's decision about a message or an answer, carried in the event for audit.</summary>
+[GenerateSerializer, Immutable]
+public sealed record Verdict(
+    [property: Id(0)] string Stage,
+    [property: Id(1)] VerdictDecision Decision,
+    [property: Id(2)] string Rule,
+    [property: Id(3)] string Reason,
+    [property: Id(4)] string CustomerMessage);
+
+public enum VerdictDecision { Allow, Block, Flag }
+
+/// <summary>CloudEvent types of the chat pipeline.</summary>
+public static class ChatEventTypes
+{
+    public const string MessageReceived = "chat.message.received";
+    public const string MessageCleaned = "chat.message.cleaned";
+    public const string MessageRejected = "chat.message.rejected";
+    public const string AgentRequested = "agent.request";
+    public const string ResponseRaw = "agent.response.raw";
+    public const string ResponseFinal = "agent.response.final";
+    public const string ResponseFlagged = "agent.response.flagged";
+    public const string ResponseFailed = "agent.response.failed";
+}
+
+public static class ChatEvents
+{
+    /// <summary>
+    /// Event ids derive from the turn and the step, so a stage that runs twice for the same input
+    /// (redelivery) emits the same id and downstream de-duplication sees it.
+    /// </summary>
+    public static CloudEvent For(ChatTurn turn, string type, string step, string source) =>
+        CloudEvent.Create(type, source, turn, id: $"{turn.TurnId}.{step}", subject: turn.TurnId,
+                traceParent: turn.TraceId is null ? null : $"00-{turn.TraceId}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..8])}-01",
+                time: DateTimeOffset.UtcNow)
+            with
+            {
+                Extensions = ImmutableDictionary<string, string>.Empty
+                    .Add("tenantid", turn.TenantId)
+                    .Add("sessionid", turn.SessionId)
+                    .Add("tier", turn.Tier.ToString().ToLowerInvariant()),
+            };
+
+    public static ChatTurn Turn(CloudEvent e) =>
+        e.DataAs<ChatTurn>() ?? throw new InvalidDataException($"Event {e.Id} of type {e.Type} carries no chat turn.");
+}

@@ -1,0 +1,16 @@
+using Streaming.Kafka.Events;
+
+namespace Grains.Pipeline;
+
+public interface ITierRouterStageGrain : IGrainWithStringKey;
+
+/// <summary><c>user.messages.cleaned</c> → <c>agent.requests.{tier}</c>, by the tier the tenant pays for (not the event's claim).</summary>
+[ImplicitStreamSubscription(Topics.UserMessagesCleaned)]
+public sealed class TierRouterStageGrain() : StageGrain(Stage.TierRouter), ITierRouterStageGrain
+{
+    protected override async Task HandleAsync(CloudEvent e, ChatTurn turn)
+    {
+        var tier = (await TenantAsync(turn)).Tier;
+        await PublishAsync(Topics.AgentRequestsFor(tier), turn with { Tier = tier }, ChatEventTypes.AgentRequested, "request");
+    }
+}

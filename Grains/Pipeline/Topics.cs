@@ -1,0 +1,49 @@
+namespace Grains.Pipeline;
+
+/// <summary>Stream namespaces = Kafka topic names (before the deployment's prefix), as in the seed article.</summary>
+public static class Topics
+{
+    public const string UserMessagesRaw = "user.messages.raw";
+    public const string UserMessagesCleaned = "user.messages.cleaned";
+    public const string UserMessagesRejected = "user.messages.rejected";
+    public const string AgentRequestsFree = "agent.requests.free";
+    public const string AgentRequestsPro = "agent.requests.pro";
+    public const string AgentRequestsEnterprise = "agent.requests.enterprise";
+    public const string AgentResponsesRaw = "agent.responses.raw";
+    public const string AgentResponsesFinal = "agent.responses.final";
+    public const string AgentResponsesFlagged = "agent.responses.flagged";
+    public const string AgentResponsesFailed = "agent.responses.failed";
+    public const string DeadLetter = "streams.deadletter";
+
+    public static string AgentRequestsFor(Tier tier) => tier switch
+    {
+        Tier.Free => AgentRequestsFree,
+        Tier.Pro => AgentRequestsPro,
+        Tier.Enterprise => AgentRequestsEnterprise,
+        _ => throw new ArgumentOutOfRangeException(nameof(tier), tier, "unknown tier"),
+    };
+
+    public static readonly string[] All =
+    [
+        UserMessagesRaw, UserMessagesCleaned, UserMessagesRejected,
+        AgentRequestsFree, AgentRequestsPro, AgentRequestsEnterprise,
+        AgentResponsesRaw, AgentResponsesFinal, AgentResponsesFlagged, AgentResponsesFailed, DeadLetter,
+    ];
+}
+
+/// <summary>
+/// Each stage is one stream provider: its own consumer group over its own topics, so an operator
+/// can stop and start it alone (soft stop) while events wait in Kafka.
+/// </summary>
+public sealed record Stage(string Name, string Title, string[] Topics)
+{
+    public static readonly Stage InputGuardrail = new("input-guardrail", "Input guardrail", [Pipeline.Topics.UserMessagesRaw]);
+    public static readonly Stage TierRouter = new("tier-router", "Tier router", [Pipeline.Topics.UserMessagesCleaned]);
+    public static readonly Stage Model = new("agent-execution", "Model",
+        [Pipeline.Topics.AgentRequestsEnterprise, Pipeline.Topics.AgentRequestsPro, Pipeline.Topics.AgentRequestsFree]);
+    public static readonly Stage OutputGuardrail = new("output-guardrail", "Output guardrail", [Pipeline.Topics.AgentResponsesRaw]);
+    public static readonly Stage Delivery = new("delivery", "Delivery to customers",
+        [Pipeline.Topics.AgentResponsesFinal, Pipeline.Topics.AgentResponsesFlagged, Pipeline.Topics.UserMessagesRejected, Pipeline.Topics.AgentResponsesFailed]);
+
+    public static readonly Stage[] All = [InputGuardrail, TierRouter, Model, OutputGuardrail, Delivery];
+}
