@@ -1,6 +1,11 @@
+using Portal.Extensions;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddPortal();
+
 var app = builder.Build();
-
-app.MapGet("/", () => "Hello World!");
-
+app.MapPortal();
 app.Run();
+
+/// <summary>Visible to the end-to-end tests' WebApplicationFactory.</summary>
+public partial class Program;

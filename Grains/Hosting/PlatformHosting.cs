@@ -24,6 +24,9 @@ public sealed class PlatformKafkaOptions
     public EmbeddedKafkaCluster? Embedded { get; set; }
 
     public bool IsEmbedded => Embedded is not null;
+
+    /// <summary>Where the embedded cluster's address was written for other processes (kcat, a second silo).</summary>
+    public string? BootstrapFile { get; set; }
 }
 
 public static class PlatformHosting

@@ -1,0 +1,60 @@
+using Grains.Pipeline;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Streaming.Kafka.Embedded;
+
+namespace Grains.Hosting;
+
+/// <summary>
+/// Decides which Kafka the host talks to. With <c>Kafka:BootstrapServers</c> set: that cluster (SASL/SSL
+/// and other librdkafka settings under <c>Kafka:Settings</c>). Without: an embedded cluster on
+/// loopback, in memory only, whose address is logged, written to a file for kcat and other
+/// processes, and shown on <c>/health/kafka</c>.
+/// </summary>
+public static class PlatformKafkaHosting
+{
+    public static PlatformKafkaOptions AddPlatformKafka(this IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("Kafka");
+        var options = new PlatformKafkaOptions
+        {
+            BootstrapServers = section["BootstrapServers"] ?? "",
+            TopicPrefix = section["TopicPrefix"] ?? "",
+            Partitions = section.GetValue("Partitions", 4),
+            ClientSettings = section.GetSection("Settings").GetChildren().ToDictionary(c => c.Key, c => c.Value ?? ""),
+        };
+        if (string.IsNullOrWhiteSpace(options.BootstrapServers))
+        {
+            var cluster = EmbeddedKafkaCluster.Start(brokers: section.GetValue("Embedded:Brokers", 3), defaultPartitions: options.Partitions);
+            foreach (var topic in Topics.All) cluster.CreateTopic(options.TopicPrefix + topic, topic == Topics.DeadLetter ? 1 : options.Partitions);
+            options.BootstrapServers = cluster.BootstrapServers;
+            options.Embedded = cluster;
+            options.BootstrapFile = section["Embedded:BootstrapFile"] ?? DefaultBootstrapFile;
+            Directory.CreateDirectory(Path.GetDirectoryName(options.BootstrapFile)!);
+            File.WriteAllText(options.BootstrapFile, cluster.BootstrapServers + Environment.NewLine);
+            // Disposed by the container after everything that was created later (the Kafka clients).
+            builder.Services.AddSingleton(_ => cluster);
+            builder.Services.AddHostedService(sp => new EmbeddedKafkaAnnouncer(sp.GetRequiredService<EmbeddedKafkaCluster>(), options.BootstrapFile,
+                sp.GetRequiredService<ILogger<EmbeddedKafkaCluster>>()));
+        }
+        builder.Services.AddSingleton(options);
+        return options;
+    }
+
+    public static string DefaultBootstrapFile => Path.Combine(Path.GetTempPath(), "agent-platform", "kafka-bootstrap");
+
+    private sealed class EmbeddedKafkaAnnouncer(EmbeddedKafkaCluster cluster, string file, ILogger logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            logger.LogWarning("Embedded Kafka cluster ({Brokers} brokers, librdkafka mock) at {Bootstrap} — data is kept IN MEMORY ONLY and lost at exit. " +
+                              "Address written to {File}; try: kcat -b {Bootstrap} -L. Set Kafka:BootstrapServers to use a real cluster.",
+                cluster.BrokerCount, cluster.BootstrapServers, file, cluster.BootstrapServers);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

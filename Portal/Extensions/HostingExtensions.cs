@@ -1,0 +1,41 @@
+using Grains.Hosting;
+using MudBlazor.Services;
+using Orleans.Dashboard;
+using Portal.Apis;
+using Portal.Components;
+using Portal.Services;
+
+namespace Portal.Extensions;
+
+public static class HostingExtensions
+{
+    /// <summary>One process: a co-hosted silo with the whole pipeline, its Kafka (embedded unless configured), and the portal.</summary>
+    public static IHostApplicationBuilder AddPortal(this IHostApplicationBuilder builder)
+    {
+        // Static web assets (blazor.web.js, MudBlazor's css/js) are served from the build output in every environment.
+        if (builder is WebApplicationBuilder web) web.WebHost.UseStaticWebAssets();
+        var kafka = builder.AddPlatformKafka();
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering();
+            silo.AddAgentPlatform(kafka);
+            silo.AddDashboard();
+        });
+        builder.Services.AddMudServices();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddScoped<ConversationSubscription>();
+        builder.Services.AddSingleton<PipelineMonitor>();
+        return builder;
+    }
+
+    public static WebApplication MapPortal(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapHealthApi();
+        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

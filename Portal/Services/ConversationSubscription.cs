@@ -1,0 +1,65 @@
+using Grains.Conversations;
+
+namespace Portal.Services;
+
+/// <summary>
+/// One browser circuit's live view of its conversation: registers an Orleans observer, renews its
+/// lease before the grain forgets it, and raises <see cref="LineArrived"/> for each pushed line.
+/// </summary>
+public sealed class ConversationSubscription(IGrainFactory grains, ILogger<ConversationSubscription> logger) : IConversationObserver, IAsyncDisposable
+{
+    private IConversationGrain? _grain;
+    private IConversationObserver? _reference;
+    private PeriodicTimer? _renewal;
+    private Task? _renewing;
+
+    public event Func<ChatLine, Task>? LineArrived;
+
+    public async Task<ConversationView> StartAsync(string sessionId, string tenantId)
+    {
+        await StopAsync();
+        _grain = grains.GetGrain<IConversationGrain>(sessionId);
+        var view = await _grain.Open(tenantId);
+        _reference = grains.CreateObjectReference<IConversationObserver>(this);
+        await _grain.Subscribe(_reference);
+        _renewal = new PeriodicTimer(ConversationLimits.ObserverLease / 3);
+        _renewing = RenewAsync(_renewal, _grain, _reference);
+        return view;
+    }
+
+    public Task<SendResult> SendAsync(string text) =>
+        _grain?.Send(text) ?? Task.FromResult(SendResult.Refused("Choose an assistant first."));
+
+    private async Task RenewAsync(PeriodicTimer timer, IConversationGrain grain, IConversationObserver reference)
+    {
+        try
+        {
+            while (await timer.WaitForNextTickAsync()) await grain.Subscribe(reference);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Renewing the live subscription failed");
+        }
+    }
+
+    public async Task OnLine(ChatLine line)
+    {
+        if (LineArrived is { } handler) await handler(line);
+    }
+
+    private async Task StopAsync()
+    {
+        _renewal?.Dispose();
+        if (_renewing is not null) await _renewing;
+        if (_grain is not null && _reference is not null)
+        {
+            try { await _grain.Unsubscribe(_reference); }
+            catch (Exception ex) { logger.LogDebug(ex, "Unsubscribe failed (grain gone)"); }
+            grains.DeleteObjectReference<IConversationObserver>(_reference);
+        }
+        _grain = null;
+        _reference = null;
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+}
