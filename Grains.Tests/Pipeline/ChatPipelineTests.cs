@@ -163,6 +163,38 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
         await chat.Unsubscribe(reference);
     }
 
+    [Fact]
+    public async Task A_turn_written_by_hand_with_a_plain_producer_is_answered_and_an_unusable_one_is_dead_lettered()
+    {
+        var (chat, session) = await pipeline.OpenAsync("harbor-bank");
+        using (var producer = TestKafka.PlainProducer())
+        {
+            Headers Headers(string id) => new()
+            {
+                { "ce_specversion", "1.0"u8.ToArray() }, { "ce_id", Encoding.UTF8.GetBytes(id) },
+                { "ce_type", "chat.message.received"u8.ToArray() }, { "ce_source", "/kcat"u8.ToArray() },
+                { "content-type", "application/json"u8.ToArray() },
+            };
+            // What a person types into kcat: enum names as strings, no Orleans anywhere.
+            var json = $$"""{"turnId":"bytool01","tenantId":"harbor-bank","sessionId":"{{session}}","tier":"pro","text":"What does the Harbor Visa card cost?","submittedAt":"2026-11-24T15:00:00Z"}""";
+            await producer.ProduceAsync(pipeline.Topic(Topics.UserMessagesRaw), new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(session), Value = Encoding.UTF8.GetBytes(json), Headers = Headers("bytool01.received") });
+            await producer.ProduceAsync(pipeline.Topic(Topics.UserMessagesRaw), new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(session), Value = """{"hello":"world"}"""u8.ToArray(), Headers = Headers("nonsense-1") });
+        }
+
+        var answer = await PipelineCluster.AnswerTo(chat, "bytool01");
+        Assert.Equal(LineStatus.Answered, answer.Status);
+        Assert.Contains("Harbor Visa", answer.Text);
+        var request = TestKafka.ReadTopic(pipeline.Topic(Topics.AgentRequestsPro), 4, seen => seen.Any(m => Is(m, session))).Single(m => Is(m, session));
+        Assert.Contains("\"tier\":\"pro\"", Encoding.UTF8.GetString(request.Message.Value));
+
+        var dead = TestKafka.ReadTopic(pipeline.Topic(Topics.DeadLetter), 4, seen => seen.Any(m => Is(m, session))).Single(m => Is(m, session));
+        Assert.Equal("pipeline.event.invalid", Header(dead, "ce_type"));
+        var invalid = System.Text.Json.JsonSerializer.Deserialize<InvalidEvent>(dead.Message.Value, CloudEventJson.Options)!;
+        Assert.Equal(("nonsense-1", "input-guardrail"), (invalid.EventId, invalid.Stage));
+        Assert.Contains("turnId", invalid.Reason);
+        Assert.Equal("""{"hello":"world"}""", invalid.Data);
+    }
+
     private sealed class RecordingObserver : IConversationObserver
     {
         public ConcurrentQueue<ChatLine> Lines { get; } = new();

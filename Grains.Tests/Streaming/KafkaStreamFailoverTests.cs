@@ -11,15 +11,15 @@ public sealed class KafkaStreamFailoverTests
     [Fact]
     public async Task Two_silos_share_the_partitions_and_together_deliver_everything()
     {
-        await using var probe = await ProbeCluster.StartAsync(silos: 2);
+        await using var probe = await ProbeCluster.StartAsync(silos: 2, partitions: 16);
         var mgmt = probe.Client.GetGrain<IManagementGrain>(0);
         int[] perSilo = [];
         await Eventually.True(async () =>
         {
             perSilo = (await mgmt.SendControlCommandToProvider<PersistentStreamProvider>(ProbeStreams.Provider,
                 (int)PersistentStreamProviderCommand.GetNumberRunningAgents)).Cast<int>().ToArray();
-            return perSilo.Length == 2 && perSilo.Sum() == ProbeCluster.Partitions && perSilo.All(n => n > 0);
-        }, "both silos run agents for the 4 partitions");
+            return perSilo.Length == 2 && perSilo.Sum() == probe.Partitions && perSilo.All(n => n > 0);
+        }, "both silos run agents, together one per partition");
 
         var keys = Enumerable.Range(0, 16).Select(i => $"share-{i}-{Guid.NewGuid():N}").ToList();
         foreach (var k in keys)
@@ -31,7 +31,7 @@ public sealed class KafkaStreamFailoverTests
     [Fact]
     public async Task No_event_is_lost_when_a_silo_is_killed_mid_stream()
     {
-        await using var probe = await ProbeCluster.StartAsync(silos: 2);
+        await using var probe = await ProbeCluster.StartAsync(silos: 2, partitions: 16);
         var keys = Enumerable.Range(0, 20).Select(i => $"kill-{i}-{Guid.NewGuid():N}").ToList();
         var sent = new List<string>();
 

@@ -82,7 +82,7 @@ public sealed class KafkaStreamProviderTests : IAsyncLifetime
         Assert.Equal("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", got.TraceParent);
         Assert.Contains("hello", got.Data);
 
-        var replies = TestKafka.ReadTopic(_probe.OutTopic, ProbeCluster.Partitions, seen => seen.Count >= 1);
+        var replies = TestKafka.ReadTopic(_probe.OutTopic, _probe.Partitions, seen => seen.Count >= 1);
         var reply = Assert.Single(replies);
         string Header(string name) => Encoding.UTF8.GetString(reply.Message.Headers.GetLastBytes(name));
         Assert.Equal(key, Encoding.UTF8.GetString(reply.Message.Key));
@@ -94,7 +94,7 @@ public sealed class KafkaStreamProviderTests : IAsyncLifetime
         Assert.True(DateTimeOffset.TryParse(Header("ce_time"), out _));
         Assert.Equal("""{"reply":"plain-1"}""", Encoding.UTF8.GetString(reply.Message.Value));
         // Produced where the queue mapper says the stream lives: murmur2 of the key, as Java clients do.
-        Assert.Equal(KafkaPartitioner.PartitionFor(reply.Message.Key, ProbeCluster.Partitions), reply.Partition.Value);
+        Assert.Equal(KafkaPartitioner.PartitionFor(reply.Message.Key, _probe.Partitions), reply.Partition.Value);
     }
 
     [Fact]
@@ -135,10 +135,10 @@ public sealed class KafkaStreamProviderTests : IAsyncLifetime
     public async Task Offsets_are_committed_only_after_orleans_delivered_the_events()
     {
         var key = "gate-" + Guid.NewGuid().ToString("N");
-        var partition = KafkaPartitioner.PartitionFor(Encoding.UTF8.GetBytes(key), ProbeCluster.Partitions);
+        var partition = KafkaPartitioner.PartitionFor(Encoding.UTF8.GetBytes(key), _probe.Partitions);
         // A second conversation on the same partition keeps flowing while the first is held.
         var neighbour = Enumerable.Range(0, 1000).Select(i => $"n{i}-{Guid.NewGuid():N}")
-            .First(k => KafkaPartitioner.PartitionFor(Encoding.UTF8.GetBytes(k), ProbeCluster.Partitions) == partition);
+            .First(k => KafkaPartitioner.PartitionFor(Encoding.UTF8.GetBytes(k), _probe.Partitions) == partition);
 
         await _probe.Stream(key).OnNextAsync(Event(1));
         var held = Event(2, "probe.gate");
@@ -165,6 +165,6 @@ public sealed class KafkaStreamProviderTests : IAsyncLifetime
         var mgmt = _probe.Client.GetGrain<IManagementGrain>(0);
         var counts = await mgmt.SendControlCommandToProvider<PersistentStreamProvider>(ProbeStreams.Provider,
             (int)PersistentStreamProviderCommand.GetNumberRunningAgents);
-        Assert.Equal(ProbeCluster.Partitions, counts.Cast<int>().Sum());
+        Assert.Equal(_probe.Partitions, counts.Cast<int>().Sum());
     }
 }

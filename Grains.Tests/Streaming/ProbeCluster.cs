@@ -12,13 +12,16 @@ namespace Grains.Tests.Streaming;
 /// <summary>An in-process Orleans cluster whose "probe" provider reads topics of its own prefix on the test Kafka.</summary>
 public sealed class ProbeCluster : IAsyncDisposable
 {
-    public const int Partitions = 4;
+    public const int DefaultPartitions = 4;
 
-    private ProbeCluster(InProcessTestCluster cluster, string prefix)
+    private ProbeCluster(InProcessTestCluster cluster, string prefix, int partitions)
     {
         Cluster = cluster;
         Prefix = prefix;
+        Partitions = partitions;
     }
+
+    public int Partitions { get; }
 
     public InProcessTestCluster Cluster { get; }
 
@@ -34,8 +37,13 @@ public sealed class ProbeCluster : IAsyncDisposable
 
     public IClusterClient Client => Cluster.Client;
 
-    public static async Task<ProbeCluster> StartAsync(int silos = 1)
+    /// <summary>
+    /// Orleans' consistent-ring balancer places queues by hash, so with few partitions one silo may
+    /// get them all; tests about sharing use many partitions, as a real deployment would.
+    /// </summary>
+    public static async Task<ProbeCluster> StartAsync(int silos = 1, int partitions = DefaultPartitions)
     {
+        var Partitions = partitions;
         var prefix = TestKafka.UniquePrefix();
         var embedded = TestKafka.Embedded;
         embedded?.CreateTopic(prefix + ProbeStreams.In, Partitions);
@@ -60,7 +68,7 @@ public sealed class ProbeCluster : IAsyncDisposable
         builder.ConfigureClient(client => client.AddKafkaStreams(ProbeStreams.Provider, Configure));
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        return new ProbeCluster(cluster, prefix);
+        return new ProbeCluster(cluster, prefix, partitions);
     }
 
     public IAsyncStream<CloudEvent> Stream(string key) =>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
@@ -43,7 +42,7 @@ public sealed partial class CatalogResponder : IChatClient
             .TakeWhile(l => l.StartsWith("- ", StringComparison.Ordinal))
             .Select(l => l[2..].Split(" | "))
             .Where(p => p.Length == 4)
-            .Select(p => (Name: p[0], Category: p[1], Price: decimal.Parse(p[2], CultureInfo.InvariantCulture), Description: p[3].Trim()))
+            .Select(p => (Name: p[0], Category: p[1], Price: p[2], Description: p[3].Trim()))
             .ToList();
         var competitors = system.Split('\n')
             .FirstOrDefault(l => l.StartsWith(PromptBuilder.CompetitorsHeader, StringComparison.Ordinal))?[PromptBuilder.CompetitorsHeader.Length..]
@@ -62,7 +61,7 @@ public sealed partial class CatalogResponder : IChatClient
         if (best[0].Score == 0)
             return "Thanks for your message! We offer " + string.Join(", ", catalog.Select(i => i.Name)) + ". Which one would you like to know more about?";
         var item = best[0].Item;
-        var price = item.Price > 0 ? string.Create(CultureInfo.InvariantCulture, $" It starts at {item.Price:#,0.##}.") : "";
+        var price = item.Price == "free" ? " It's free of charge." : $" Price: {item.Price}.";
         return $"I'd recommend the {item.Name}: {item.Description}.{price} Would you like to know more or book an appointment?";
     }
 

@@ -18,7 +18,7 @@ public static class PromptBuilder
             .AppendLine("Answer briefly and only about the business's products and services, using the catalog below.")
             .AppendLine(CatalogHeader);
         foreach (var item in tenant.Catalog)
-            system.AppendLine(CultureInfo.InvariantCulture, $"- {item.Name} | {item.Category} | {item.Price:0.##} | {item.Description}");
+            system.AppendLine(CultureInfo.InvariantCulture, $"- {item.Name} | {item.Category} | {(item.Price > 0 ? tenant.Currency + item.Price.ToString("#,0.##", CultureInfo.InvariantCulture) : "free")} | {item.Description}");
         system.AppendLine(CompetitorsHeader + " " + string.Join(", ", tenant.Competitors));
         return [new ChatMessage(ChatRole.System, system.ToString()), new ChatMessage(ChatRole.User, customerMessage)];
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Grains.Tenants;
 using Orleans.Runtime;
 using Orleans.Streams;
@@ -32,8 +33,28 @@ public abstract class StageGrain(Stage stage) : Grain
         if (!_handled.Add(e.Id)) return;
         _handledOrder.Enqueue(e.Id);
         if (_handledOrder.Count > 512) _handled.Remove(_handledOrder.Dequeue());
-        await HandleAsync(e, ChatEvents.Turn(e));
+        ChatTurn turn;
+        try
+        {
+            turn = ChatEvents.Turn(e);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidDataException)
+        {
+            // A well-formed CloudEvent whose data is not a chat turn: retrying cannot help, so park
+            // it on the dead-letter topic with the reason instead of failing the delivery.
+            await this.GetStreamProvider(stage.Name)
+                .GetStream<CloudEvent>(StreamId.Create(Topics.DeadLetter, SessionId))
+                .OnNextAsync(CloudEvent.Create("pipeline.event.invalid", "/stages/" + stage.Name,
+                    new InvalidEvent(stage.Name, e.Id, e.Type, ex.Message, e.Data), id: e.Id + ".invalid"));
+            return;
+        }
+        // Turns written by other tools may carry only a traceparent header, or no trace at all.
+        if (turn.TraceId is null) turn = turn with { TraceId = TraceIdOf(e.TraceParent) ?? Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) };
+        await HandleAsync(e, turn);
     }
+
+    private static string? TraceIdOf(string? traceParent) =>
+        traceParent?.Split('-') is [_, { Length: 32 } traceId, _, _] ? traceId : null;
 
     protected abstract Task HandleAsync(CloudEvent e, ChatTurn turn);
 
@@ -46,3 +67,6 @@ public abstract class StageGrain(Stage stage) : Grain
         await GrainFactory.GetGrain<ITenantGrain>(turn.TenantId).GetProfile()
         ?? throw new InvalidOperationException($"Tenant '{turn.TenantId}' of turn {turn.TurnId} is unknown.");
 }
+
+/// <summary>What a stage could not use, as written to the dead-letter topic.</summary>
+public sealed record InvalidEvent(string Stage, string EventId, string EventType, string Reason, string Data);

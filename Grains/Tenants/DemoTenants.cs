@@ -39,6 +39,7 @@ public static class DemoTenants
         Name = "Harbor Bank",
         Business = "a retail bank",
         Tier = Tier.Pro,
+        Currency = "$",
         TopicVocabulary =
         [
             "account", "accounts", "balance", "card", "cards", "credit", "debit", "transfer", "payment", "payments",

@@ -18,6 +18,8 @@ public sealed record TenantProfile
     /// <summary>What the customer gets when an answer is withheld.</summary>
     [Id(7)] public required string FallbackAnswer { get; init; }
     [Id(8)] public string Greeting { get; init; } = "Hello! How can I help?";
+    /// <summary>Shown before prices, e.g. "€".</summary>
+    [Id(9)] public string Currency { get; init; } = "€";
 }
 
 [GenerateSerializer, Immutable]

@@ -57,6 +57,14 @@ public sealed record CloudEvent
 
 public static class CloudEventJson
 {
-    /// <summary>camelCase JSON, the convention of most Kafka tooling and of the CloudEvents examples.</summary>
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// camelCase JSON with enums as camelCase strings (numbers are accepted too): the convention of
+    /// most Kafka tooling and of the CloudEvents examples, and what a person typing into kcat writes.
+    /// </summary>
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        // Readable in kcat and logs ("I'd", not "I\u0027d"); the value is never embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test of the solution on this machine and prints "N passed, N failed".
+# Installs what the tests need and says so: Debian's chromium for the browser tests
+# (never Playwright's own browser download, which cannot work offline).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_install=()
+command -v chromium >/dev/null 2>&1 || need_install+=(chromium)
+command -v kcat >/dev/null 2>&1 || need_install+=(kcat)
+if [ ${#need_install[@]} -gt 0 ]; then
+    echo "test.sh: installing ${need_install[*]} from Debian's packages (browser tests use /usr/bin/chromium; kcat is for driving topics by hand)"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_install[@]}" >/dev/null
+fi
+
+echo "test.sh: building"
+dotnet build Orleans.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+
+results=$(mktemp -d)
+status=0
+for project in Grains.Tests Portal.Tests; do
+    echo "test.sh: running $project"
+    dotnet test "$project" -c Release --no-build -nologo \
+        --logger "trx;LogFileName=$project.trx" --results-directory "$results" \
+        --blame-hang-timeout 5m || status=1
+done
+
+# Count outcomes from the TRX files (dotnet test's own summary is per project).
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+    p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
+    f=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+    e=$(sed -E 's/.* error="([0-9]+)".*/\1/' <<<"$counters")
+    n=$(sed -E 's/.* notExecuted="([0-9]+)".*/\1/' <<<"$counters")
+    passed=$((passed + p)); failed=$((failed + f + e)); skipped=$((skipped + n))
+done
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "test.sh: no test results were found"; fi
+[ "$failed" -gt 0 ] && status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
