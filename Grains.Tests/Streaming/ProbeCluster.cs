@@ -41,10 +41,10 @@ public sealed class ProbeCluster : IAsyncDisposable
     /// Orleans' consistent-ring balancer places queues by hash, so with few partitions one silo may
     /// get them all; tests about sharing use many partitions, as a real deployment would.
     /// </summary>
-    public static async Task<ProbeCluster> StartAsync(int silos = 1, int partitions = DefaultPartitions)
+    public static async Task<ProbeCluster> StartAsync(int silos = 1, int partitions = DefaultPartitions, string? prefix = null)
     {
         var Partitions = partitions;
-        var prefix = TestKafka.UniquePrefix();
+        prefix ??= TestKafka.UniquePrefix();
         var embedded = TestKafka.Embedded;
         embedded?.CreateTopic(prefix + ProbeStreams.In, Partitions);
         embedded?.CreateTopic(prefix + ProbeStreams.Out, Partitions);

@@ -134,7 +134,7 @@ public sealed class ConversationGrain(
         await state.WriteStateAsync();
         Notify(reply);
 
-        GrainFactory.GetGrain<ITierGrain>(turn.Tier.ToString()).Record(outcome, (now - turn.SubmittedAt).TotalMilliseconds).Ignore();
+        GrainFactory.GetGrain<ITierGrain>(turn.Tier.ToString()).Record(outcome, (now - turn.SubmittedAt).TotalMilliseconds, turn.ModelMilliseconds ?? 0).Ignore();
     }
 
     public Task Subscribe(IConversationObserver observer)

@@ -151,7 +151,8 @@ public interface IKafkaTopicCreator
 
 public sealed class KafkaStreamStartupException(string message, Exception? inner = null) : Exception(message, inner);
 
-internal static class KafkaClientConfig
+/// <summary>The librdkafka settings the provider uses, public so tools and benchmarks measure with the same client.</summary>
+public static class KafkaClientConfig
 {
     public static ProducerConfig Producer(KafkaStreamOptions o) => new(Common(o))
     {
@@ -185,7 +186,7 @@ internal static class KafkaClientConfig
         return settings;
     }
 
-    public static void Log(ILogger logger, LogMessage m)
+    internal static void Log(ILogger logger, LogMessage m)
     {
         var level = m.Level switch
         {

@@ -32,14 +32,28 @@ internal sealed class KafkaConsumerLoop : IDisposable
 
     public int AssignedCount => _buffers.Count;
 
-    public Task<PartitionBuffer> AttachAsync(KafkaTopicPartition tp, int capacity) => OnPollThread(() =>
+    public Task<PartitionBuffer> AttachAsync(KafkaTopicPartition tp, int capacity, TimeSpan timeout) => OnPollThread(() =>
     {
+        var partition = new TopicPartition(tp.Topic, tp.Partition);
         var buffer = new PartitionBuffer(tp, capacity);
+        var start = StartOffset(partition, timeout);
         _buffers[tp] = buffer;
-        // Offset.Unset = resume at the group's committed offset, else auto.offset.reset (earliest).
-        _consumer.IncrementalAssign([new TopicPartitionOffset(tp.Topic, tp.Partition, Offset.Unset)]);
+        _consumer.IncrementalAssign([new TopicPartitionOffset(partition, start)]);
+        _logger.LogDebug("Reading {Partition} from offset {Offset}", tp, start);
         return buffer;
     });
+
+    /// <summary>
+    /// The group's committed offset, else the first offset still on the log. Resolved explicitly
+    /// rather than through auto.offset.reset: librdkafka's mock cluster (the embedded default)
+    /// answers "earliest" with a later offset while producers are writing, which skipped messages.
+    /// </summary>
+    private Offset StartOffset(TopicPartition partition, TimeSpan timeout)
+    {
+        var committed = _consumer.Committed([partition], timeout).Single().Offset;
+        if (committed.Value >= 0) return committed;
+        return new Offset(_consumer.QueryWatermarkOffsets(partition, timeout).Low.Value);
+    }
 
     public Task DetachAsync(KafkaTopicPartition tp) => OnPollThread(() =>
     {

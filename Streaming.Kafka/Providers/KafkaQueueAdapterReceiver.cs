@@ -35,7 +35,7 @@ internal sealed partial class KafkaQueueAdapterReceiver(
 
     public async Task Initialize(TimeSpan timeout)
     {
-        _buffer = await consumer().AttachAsync(Partition, options.MaxBufferedMessagesPerPartition).WaitAsync(timeout).ConfigureAwait(false);
+        _buffer = await consumer().AttachAsync(Partition, options.MaxBufferedMessagesPerPartition, timeout).WaitAsync(timeout).ConfigureAwait(false);
         _lastCommitTicks = time.GetTimestamp();
         LogAttached(Partition);
     }

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using Grains.Conversations;
+using Grains.Hosting;
+using Grains.Pipeline;
+using Grains.Tiers;
+using Microsoft.Extensions.Logging;
+using Orleans.TestingHost;
+using Streaming.Kafka.Embedded;
+
+namespace Bench;
+
+/// <summary>
+/// Drives N chat turns through the whole pipeline (five Kafka hops, every stage a grain) on the
+/// embedded cluster with the deterministic catalog model, and compares the throughput with the raw
+/// produce→consume ceiling measured in the same run with the same client.
+/// </summary>
+internal static class PipelineBench
+{
+    /// <summary>raw → cleaned → agent.requests.{tier} → agent.responses.raw → agent.responses.final.</summary>
+    private const int Hops = 5;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var turns = BenchArgs.Int(args, "--turns", 2000);
+        var sessions = Math.Clamp(BenchArgs.Int(args, "--sessions", 500), 1, turns);
+        var rawMessages = BenchArgs.Int(args, "--raw", 50_000);
+        var perSession = (int)Math.Ceiling(turns / (double)sessions);
+        if (perSession > ConversationLimits.MaxMessagesPerWindow)
+        {
+            Console.Error.WriteLine($"--turns/--sessions must be at most {ConversationLimits.MaxMessagesPerWindow} (the per-session rate limit).");
+            return 2;
+        }
+
+        using var cluster = EmbeddedKafkaCluster.Start(brokers: 3);
+        Console.WriteLine($"Embedded Kafka: {cluster.BrokerCount} brokers at {cluster.BootstrapServers}; {Environment.ProcessorCount} cores");
+
+        var raw = RawKafkaCeiling.Measure(cluster, rawMessages, partitions: 4);
+        Console.WriteLine($"Raw Kafka hop ceiling: {raw:0} events/s ({rawMessages} events, 4 partitions, idempotent producer, acks=all)");
+
+        var builder = new InProcessTestClusterBuilder(1);
+        var kafka = new PlatformKafkaOptions { BootstrapServers = cluster.BootstrapServers, TopicPrefix = "bench.", Embedded = cluster };
+        builder.ConfigureSilo((_, silo) => silo.AddAgentPlatform(kafka));
+        builder.ConfigureSiloHost((_, host) => host.Logging.SetMinimumLevel(LogLevel.Warning));
+        await using var orleans = builder.Build();
+        await orleans.DeployAsync();
+        var client = orleans.Client;
+        var tier = client.GetGrain<ITierGrain>(nameof(Tier.Enterprise));
+
+        // Warm-up: activate the stage grains' code paths and the Kafka clients, then start a clean period.
+        await DriveAsync(client, tier, sessions: 20, perSession: 1, "warm");
+        await tier.Reset();
+
+        var clock = Stopwatch.StartNew();
+        var sent = await DriveAsync(client, tier, sessions, perSession, "run", turns);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var stats = await tier.GetStats();
+
+        var throughput = sent / elapsed;
+        var efficiency = throughput / (raw / Hops);
+        Console.WriteLine($"Pipeline: {sent} turns over {sessions} sessions in {elapsed:0.00} s; outcomes {string.Join(", ", stats.Outcomes.Select(kv => $"{kv.Key}={kv.Value}"))}");
+        Console.WriteLine($"End to end incl. model: p50 {stats.P50Ms:0.0} ms, p99 {stats.P99Ms:0.0} ms; excluding model time: p50 {stats.PipelineP50Ms:0.0} ms, p99 {stats.PipelineP99Ms:0.0} ms");
+        await orleans.StopAllSilosAsync();
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"turns_per_s={throughput:0.0} raw_ceiling_per_s={raw:0} hops={Hops} efficiency={efficiency:0.000} p50_ms={stats.PipelineP50Ms:0.0} p99_ms={stats.PipelineP99Ms:0.0}"));
+        return 0;
+    }
+
+    /// <summary>Opens sessions, sends their turns (all at once, within the rate limit) and waits until the tier has counted every answer.</summary>
+    private static async Task<int> DriveAsync(IClusterClient client, ITierGrain tier, int sessions, int perSession, string tag, int? limit = null)
+    {
+        var before = (await tier.GetStats()).Turns;
+        var questions = new[] { "Which electric car do you have?", "Tell me about the GLC please", "What does servicing cost?", "Do you have a sedan for a family?", "Can I book a test drive?" };
+        var total = limit ?? sessions * perSession;
+        var grains = Enumerable.Range(0, sessions).Select(i => client.GetGrain<IConversationGrain>($"bench-{tag}-{i}-{Guid.NewGuid():N}")).ToList();
+        await Task.WhenAll(grains.Select(g => g.Open("stuttgart-motors")));
+        var sent = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, total), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
+        {
+            var result = await grains[i % sessions].Send(questions[i % questions.Length]);
+            if (!result.Accepted) throw new InvalidOperationException("bench turn refused: " + result.Error);
+            Interlocked.Increment(ref sent);
+        });
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while ((await tier.GetStats()).Turns - before < sent)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"only {(await tier.GetStats()).Turns - before} of {sent} turns were answered within 5 minutes");
+            await Task.Delay(20);
+        }
+        return sent;
+    }
+}
