@@ -15,7 +15,11 @@ public static class ProbeStreams
 /// <summary>What probe grains received, seen from outside the cluster (silos run in this process).</summary>
 public static class ProbeLog
 {
-    public sealed record Received(string EventId, string Type, long Offset, string Data, string? TraceParent, string? TenantId);
+    public sealed record Received(string EventId, string Type, long Offset, string Data, string? TraceParent, string? TenantId, Guid Activation = default);
+
+    private static readonly ConcurrentDictionary<string, bool> Failed = new();
+
+    public static bool FirstFailure(string eventId) => Failed.TryAdd(eventId, true);
 
     private static readonly ConcurrentDictionary<string, ConcurrentQueue<Received>> ByKey = new();
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> Gates = new();
@@ -51,6 +55,7 @@ public interface IProbeGrain : IGrainWithStringKey
 public sealed class ProbeGrain : Grain, IProbeGrain
 {
     private int _received;
+    private readonly Guid _activation = Guid.NewGuid();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -63,11 +68,18 @@ public sealed class ProbeGrain : Grain, IProbeGrain
     {
         _received++;
         RequestContext.Get("traceparent");
-        ProbeLog.Record(this.GetPrimaryKeyString(), new(e.Id, e.Type, token?.SequenceNumber ?? -1, e.Data, e.TraceParent, e.Extension("tenantid")));
+        ProbeLog.Record(this.GetPrimaryKeyString(), new(e.Id, e.Type, token?.SequenceNumber ?? -1, e.Data, e.TraceParent, e.Extension("tenantid"), _activation));
         switch (e.Type)
         {
             case "probe.gate":
                 await ProbeLog.Gate(e.Id);
+                break;
+            case "probe.fail-once":
+                // A transient consumer error: the first delivery throws, the redelivery succeeds.
+                if (ProbeLog.FirstFailure(e.Id)) throw new InvalidOperationException("transient failure of " + e.Id);
+                break;
+            case "probe.deactivate":
+                DeactivateOnIdle();
                 break;
             case "probe.echo":
                 var reply = CloudEvent.Create("probe.echoed", "/tests/probe", new { reply = e.Id }, id: e.Id + ":echo")
