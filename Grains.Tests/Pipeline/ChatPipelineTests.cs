@@ -97,6 +97,21 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_model_that_does_not_answer_in_time_gives_the_customer_a_clear_message()
+    {
+        var (chat, session) = await pipeline.OpenAsync(Dealer);
+        var sent = await chat.Send("Which sedan would you suggest? [[hang]]");
+
+        var answer = await PipelineCluster.AnswerTo(chat, sent.TurnId!);
+        Assert.Equal(LineStatus.Failed, answer.Status);
+        Assert.Equal(ModelStageGrain.UnavailableMessage, answer.Text);
+        var failed = Parse(TestKafka.ReadTopic(pipeline.Topic(Topics.AgentResponsesFailed), 4, seen => seen.Any(m => Is(m, session))).Single(m => Is(m, session)));
+        Assert.Equal("model timed out after 2 s", failed.Verdict!.Reason);
+        // The time spent waiting is recorded (timers may fire a little early, hence the margin).
+        Assert.InRange(failed.ModelMilliseconds!.Value, PipelineCluster.ModelTimeout.TotalMilliseconds * 0.9, 60_000);
+    }
+
+    [Fact]
     public async Task A_redelivered_outcome_never_gives_a_second_answer()
     {
         var (chat, session) = await pipeline.OpenAsync(Dealer);

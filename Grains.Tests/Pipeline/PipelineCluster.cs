@@ -16,6 +16,8 @@ public sealed class PipelineCluster : IAsyncLifetime
 
     public string Prefix { get; } = TestKafka.UniquePrefix();
 
+    public static readonly TimeSpan ModelTimeout = TimeSpan.FromSeconds(2);
+
     public IClusterClient Client => Cluster.Client;
 
     public async Task InitializeAsync()
@@ -26,6 +28,7 @@ public sealed class PipelineCluster : IAsyncLifetime
         {
             silo.Services.AddSingleton<IChatClient>(new ScriptedModel());
             silo.AddAgentPlatform(kafka);
+            silo.Services.Configure<ModelOptions>(o => o.Timeout = ModelTimeout);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -60,8 +63,8 @@ public sealed class PipelineCluster : IAsyncLifetime
 }
 
 /// <summary>
-/// The catalog responder, except that a question containing "[[fail]]" makes the model throw,
-/// the way a real endpoint fails, so the failure path can be driven from a test.
+/// The catalog responder, except that a question containing "[[fail]]" makes the model throw and
+/// "[[hang]]" makes it never answer, the ways a real endpoint fails, so failure paths can be driven from tests.
 /// </summary>
 public sealed class ScriptedModel : IChatClient
 {
@@ -72,6 +75,8 @@ public sealed class ScriptedModel : IChatClient
         var list = messages.ToList();
         if (list.Last().Text.Contains("[[fail]]", StringComparison.Ordinal))
             throw new HttpRequestException("model endpoint returned 503 Service Unavailable");
+        if (list.Last().Text.Contains("[[hang]]", StringComparison.Ordinal))
+            return Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith<ChatResponse>(_ => throw new OperationCanceledException(cancellationToken), TaskScheduler.Default);
         return _inner.GetResponseAsync(list, options, cancellationToken);
     }
 

@@ -25,25 +25,31 @@ public sealed class ModelStageGrain(IChatClient model, IOptions<ModelOptions> op
     {
         var tenant = await TenantAsync(turn);
         var clock = Stopwatch.StartNew();
+        using var timeout = new CancellationTokenSource(options.Value.Timeout);
+        string reason;
         try
         {
-            using var timeout = new CancellationTokenSource(options.Value.Timeout);
             var response = await model.GetResponseAsync(PromptBuilder.For(tenant, turn.Text), cancellationToken: timeout.Token);
             var answered = turn with { Answer = response.Text, ModelName = response.ModelId ?? options.Value.DisplayName, ModelMilliseconds = clock.Elapsed.TotalMilliseconds };
             await PublishAsync(Topics.AgentResponsesRaw, answered, ChatEventTypes.ResponseRaw, "response");
+            return;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || clock.Elapsed >= options.Value.Timeout)
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            var reason = ex is OperationCanceledException ? $"model timed out after {options.Value.Timeout.TotalSeconds:0} s" : $"model error: {ex.GetType().Name}: {ex.Message}";
-            logger.LogWarning(ex, "Turn {Turn} of tenant {Tenant}: {Reason}", turn.TurnId, turn.TenantId, reason);
-            var failed = turn with
-            {
-                Answer = UnavailableMessage,
-                ModelName = options.Value.DisplayName,
-                ModelMilliseconds = clock.Elapsed.TotalMilliseconds,
-                Verdict = new Verdict(Stage.Name, VerdictDecision.Block, "model.unavailable", reason, UnavailableMessage),
-            };
-            await PublishAsync(Topics.AgentResponsesFailed, failed, ChatEventTypes.ResponseFailed, "failed");
+            reason = $"model timed out after {options.Value.Timeout.TotalSeconds:0.#} s";
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            reason = $"model error: {ex.GetType().Name}: {ex.Message}";
+        }
+        logger.LogWarning("Turn {Turn} of tenant {Tenant}: {Reason}", turn.TurnId, turn.TenantId, reason);
+        var failed = turn with
+        {
+            Answer = UnavailableMessage,
+            ModelName = options.Value.DisplayName,
+            ModelMilliseconds = clock.Elapsed.TotalMilliseconds,
+            Verdict = new Verdict(Stage.Name, VerdictDecision.Block, "model.unavailable", reason, UnavailableMessage),
+        };
+        await PublishAsync(Topics.AgentResponsesFailed, failed, ChatEventTypes.ResponseFailed, "failed");
     }
 }
