@@ -35,8 +35,7 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
                      (Topics.AgentResponsesFinal, ChatEventTypes.ResponseFinal),
                  })
         {
-            var messages = TestKafka.ReadTopic(pipeline.Topic(topic), 4, seen => seen.Any(m => Is(m, session)));
-            var hop = messages.Single(m => Is(m, session));
+            var hop = OnlyEvent(topic, session);
             Assert.Equal(type, Header(hop, "ce_type"));
             Assert.Equal(Dealer, Header(hop, "tenantid"));
             Assert.Equal("enterprise", Header(hop, "tier"));
@@ -59,7 +58,7 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
         Assert.Contains(explanation, answer.Text);
         Assert.DoesNotContain(rule, answer.Text); // the customer gets words, not the rule
 
-        var rejected = TestKafka.ReadTopic(pipeline.Topic(Topics.UserMessagesRejected), 4, seen => seen.Any(m => Is(m, session))).Single(m => Is(m, session));
+        var rejected = OnlyEvent(Topics.UserMessagesRejected, session);
         var turn = Parse(rejected);
         Assert.Equal(rule, turn.Verdict!.Rule);
         Assert.Equal(VerdictDecision.Block, turn.Verdict.Decision);
@@ -78,7 +77,7 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
         Assert.Equal(DemoTenants.StuttgartMotors.FallbackAnswer, answer.Text);
         Assert.DoesNotContain("Porsche", answer.Text);
 
-        var flagged = Parse(TestKafka.ReadTopic(pipeline.Topic(Topics.AgentResponsesFlagged), 4, seen => seen.Any(m => Is(m, session))).Single(m => Is(m, session)));
+        var flagged = Parse(OnlyEvent(Topics.AgentResponsesFlagged, session));
         Assert.Contains("might like a Porsche instead", flagged.Answer); // the model's words are kept for review
         Assert.Equal("brand.competitor-mention", flagged.Verdict!.Rule);
     }
@@ -92,7 +91,7 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
         var answer = await PipelineCluster.AnswerTo(chat, sent.TurnId!);
         Assert.Equal(LineStatus.Failed, answer.Status);
         Assert.Equal(ModelStageGrain.UnavailableMessage, answer.Text);
-        var failed = Parse(TestKafka.ReadTopic(pipeline.Topic(Topics.AgentResponsesFailed), 4, seen => seen.Any(m => Is(m, session))).Single(m => Is(m, session)));
+        var failed = Parse(OnlyEvent(Topics.AgentResponsesFailed, session));
         Assert.Contains("503", failed.Verdict!.Reason);
     }
 
@@ -105,7 +104,7 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
         var answer = await PipelineCluster.AnswerTo(chat, sent.TurnId!);
         Assert.Equal(LineStatus.Failed, answer.Status);
         Assert.Equal(ModelStageGrain.UnavailableMessage, answer.Text);
-        var failed = Parse(TestKafka.ReadTopic(pipeline.Topic(Topics.AgentResponsesFailed), 4, seen => seen.Any(m => Is(m, session))).Single(m => Is(m, session)));
+        var failed = Parse(OnlyEvent(Topics.AgentResponsesFailed, session));
         Assert.Equal("model timed out after 2 s", failed.Verdict!.Reason);
         // The time spent waiting is recorded (timers may fire a little early, hence the margin).
         Assert.InRange(failed.ModelMilliseconds!.Value, PipelineCluster.ModelTimeout.TotalMilliseconds * 0.9, 60_000);
@@ -119,8 +118,8 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
         await PipelineCluster.AnswerTo(chat, sent.TurnId!);
 
         // Replay the final answer and the original message as Kafka would after a crash: same ids, new offsets.
-        var final = TestKafka.ReadTopic(pipeline.Topic(Topics.AgentResponsesFinal), 4, seen => seen.Any(m => Is(m, session))).Single(m => Is(m, session));
-        var raw = TestKafka.ReadTopic(pipeline.Topic(Topics.UserMessagesRaw), 4, seen => seen.Any(m => Is(m, session))).Single(m => Is(m, session));
+        var final = OnlyEvent(Topics.AgentResponsesFinal, session);
+        var raw = OnlyEvent(Topics.UserMessagesRaw, session);
         using (var producer = TestKafka.PlainProducer())
         {
             await producer.ProduceAsync(new TopicPartition(final.Topic, final.Partition), final.Message);
@@ -199,10 +198,10 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
         var answer = await PipelineCluster.AnswerTo(chat, "bytool01");
         Assert.Equal(LineStatus.Answered, answer.Status);
         Assert.Contains("Harbor Visa", answer.Text);
-        var request = TestKafka.ReadTopic(pipeline.Topic(Topics.AgentRequestsPro), 4, seen => seen.Any(m => Is(m, session))).Single(m => Is(m, session));
+        var request = OnlyEvent(Topics.AgentRequestsPro, session);
         Assert.Contains("\"tier\":\"pro\"", Encoding.UTF8.GetString(request.Message.Value));
 
-        var dead = TestKafka.ReadTopic(pipeline.Topic(Topics.DeadLetter), 4, seen => seen.Any(m => Is(m, session))).Single(m => Is(m, session));
+        var dead = OnlyEvent(Topics.DeadLetter, session);
         Assert.Equal("pipeline.event.invalid", Header(dead, "ce_type"));
         var invalid = System.Text.Json.JsonSerializer.Deserialize<InvalidEvent>(dead.Message.Value, CloudEventJson.Options)!;
         Assert.Equal(("nonsense-1", "input-guardrail"), (invalid.EventId, invalid.Stage));
@@ -220,6 +219,10 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
             return Task.CompletedTask;
         }
     }
+
+    /// <summary>The one event of this conversation on a topic, read with a plain Kafka consumer.</summary>
+    private ConsumeResult<byte[], byte[]> OnlyEvent(string topic, string session) =>
+        TestKafka.ReadTopic(pipeline.Topic(topic), 4, seen => seen.Any(m => Is(m, session))).Single(m => Is(m, session));
 
     private static bool Is(ConsumeResult<byte[], byte[]> m, string session) => Encoding.UTF8.GetString(m.Message.Key) == session;
 

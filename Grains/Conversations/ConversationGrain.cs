@@ -110,6 +110,21 @@ public sealed class ConversationGrain(
 
     private async Task OnOutcomeAsync(CloudEvent e, StreamSequenceToken? token)
     {
+        try
+        {
+            await ApplyOutcomeAsync(e);
+        }
+        catch
+        {
+            // The in-memory state may now be ahead of storage (turn marked decided, write failed).
+            // Drop this activation so the redelivery is applied to the stored state, not skipped.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private async Task ApplyOutcomeAsync(CloudEvent e)
+    {
         var turn = ChatEvents.Turn(e);
         // Idempotent by turn: a redelivered or duplicated outcome never produces a second answer.
         if (!state.State.DecidedTurns.Add(turn.TurnId)) return;

@@ -30,9 +30,17 @@ public abstract class StageGrain(Stage stage) : Grain
 
     private async Task OnEventAsync(CloudEvent e, StreamSequenceToken? token)
     {
-        if (!_handled.Add(e.Id)) return;
+        if (_handled.Contains(e.Id)) return;
+        await ProcessAsync(e);
+        // Remembered only once handled: if handling failed (a grain it called was on a dead silo,
+        // Kafka refused the produce), the redelivery must run it again, not skip it as a duplicate.
+        _handled.Add(e.Id);
         _handledOrder.Enqueue(e.Id);
         if (_handledOrder.Count > 512) _handled.Remove(_handledOrder.Dequeue());
+    }
+
+    private async Task ProcessAsync(CloudEvent e)
+    {
         ChatTurn turn;
         try
         {

@@ -35,6 +35,8 @@ internal sealed class KafkaConsumerLoop : IDisposable
     public Task<PartitionBuffer> AttachAsync(KafkaTopicPartition tp, int capacity, TimeSpan timeout) => OnPollThread(() =>
     {
         var partition = new TopicPartition(tp.Topic, tp.Partition);
+        // Idempotent: a retried attach (after a timed-out one) starts over from the committed offset.
+        if (_buffers.TryRemove(tp, out _)) _consumer.IncrementalUnassign([partition]);
         var buffer = new PartitionBuffer(tp, capacity);
         var start = StartOffset(partition, timeout);
         _buffers[tp] = buffer;

@@ -24,8 +24,12 @@ internal sealed partial class KafkaQueueAdapterReceiver(
     private const int DefaultBatch = 500;
     private readonly OffsetTracker _tracker = new();
     private readonly string? _namespace = options.NamespaceForTopic(partition.Topic);
+    private static readonly TimeSpan RetryAttachEvery = TimeSpan.FromSeconds(1);
     private PartitionBuffer? _buffer;
     private long _lastCommitTicks;
+    private long _lastAttachTicks;
+    private TimeSpan _initTimeout = TimeSpan.FromSeconds(15);
+    private bool _shutDown;
 
     public QueueId Queue { get; } = queue;
 
@@ -35,13 +39,37 @@ internal sealed partial class KafkaQueueAdapterReceiver(
 
     public async Task Initialize(TimeSpan timeout)
     {
-        _buffer = await consumer().AttachAsync(Partition, options.MaxBufferedMessagesPerPartition, timeout).WaitAsync(timeout).ConfigureAwait(false);
-        _lastCommitTicks = time.GetTimestamp();
-        LogAttached(Partition);
+        _initTimeout = timeout;
+        await AttachAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Orleans keeps reading from a receiver whose initialisation failed, which would leave the
+    /// partition silently unread. So a receiver that is not attached retries on its next read.
+    /// </summary>
+    private async Task<bool> AttachAsync()
+    {
+        if (_buffer is not null) return true;
+        if (_shutDown) return false;
+        if (_lastAttachTicks != 0 && time.GetElapsedTime(_lastAttachTicks) < RetryAttachEvery) return false;
+        _lastAttachTicks = time.GetTimestamp();
+        try
+        {
+            _buffer = await consumer().AttachAsync(Partition, options.MaxBufferedMessagesPerPartition, _initTimeout).WaitAsync(_initTimeout + _initTimeout).ConfigureAwait(false);
+            _lastCommitTicks = time.GetTimestamp();
+            LogAttached(Partition);
+            return true;
+        }
+        catch (Exception ex) when (ex is KafkaException or TimeoutException)
+        {
+            LogAttachFailed(ex, Partition);
+            return false;
+        }
     }
 
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount)
     {
+        if (!await AttachAsync().ConfigureAwait(false)) return [];
         var buffer = _buffer;
         if (buffer is null) return [];
         await CommitIfDueAsync(force: false).ConfigureAwait(false);
@@ -105,6 +133,7 @@ internal sealed partial class KafkaQueueAdapterReceiver(
 
     public async Task Shutdown(TimeSpan timeout)
     {
+        _shutDown = true;
         if (_buffer is null) return;
         try
         {
@@ -149,6 +178,9 @@ internal sealed partial class KafkaQueueAdapterReceiver(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Partition} offset {Offset}: {Reason}")]
     private partial void LogDeadLettered(KafkaTopicPartition partition, long offset, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not start reading {Partition}; retrying every second")]
+    private partial void LogAttachFailed(Exception ex, KafkaTopicPartition partition);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Offset commit for {Partition} failed; it will be retried")]
     private partial void LogCommitFailed(Exception ex, KafkaTopicPartition partition);
