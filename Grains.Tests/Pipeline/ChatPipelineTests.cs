@@ -6,6 +6,7 @@ using Grains.Pipeline;
 using Grains.Tenants;
 using Grains.Tests.Infrastructure;
 using Grains.Tiers;
+using Orleans.Runtime;
 using Streaming.Kafka.Events;
 
 namespace Grains.Tests.Pipeline;
@@ -207,6 +208,36 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
         Assert.Equal(("nonsense-1", "input-guardrail"), (invalid.EventId, invalid.Stage));
         Assert.Contains("turnId", invalid.Reason);
         Assert.Equal("""{"hello":"world"}""", invalid.Data);
+    }
+
+    [Fact]
+    public async Task A_turn_whose_stage_fails_is_retried_and_completes_once_the_cause_is_fixed()
+    {
+        // A tenant the platform does not know yet: the input stage fails on every delivery.
+        var tenantId = "late-" + Guid.NewGuid().ToString("N")[..8];
+        var session = "s-" + Guid.NewGuid().ToString("N");
+        var turnId = Guid.NewGuid().ToString("N")[..16];
+        using (var producer = TestKafka.PlainProducer())
+        {
+            var turn = new ChatTurn { TurnId = turnId, TenantId = tenantId, SessionId = session, Tier = Tier.Pro, Text = "Do you sell a bike helmet?", SubmittedAt = DateTimeOffset.UtcNow };
+            var e = ChatEvents.For(turn, ChatEventTypes.MessageReceived, "received", "/tests");
+            await producer.ProduceAsync(pipeline.Topic(Topics.UserMessagesRaw), new Message<byte[], byte[]>
+            {
+                Key = Encoding.UTF8.GetBytes(session), Value = CloudEventKafkaMapping.ToValue(e), Headers = CloudEventKafkaMapping.ToHeaders(e),
+            });
+        }
+        // The stage has tried (and failed) once the unknown tenant's grain was asked for its profile.
+        var management = pipeline.Client.GetGrain<IManagementGrain>(0);
+        await Eventually.True(async () => (await management.GetActiveGrains(GrainType.Create("tenant"))).Any(g => g.Key.ToString() == tenantId),
+            "the input stage looked the unknown tenant up and failed");
+
+        await pipeline.Client.GetGrain<ITenantDirectoryGrain>(0).Register(DemoTenants.VeloCorner with { TenantId = tenantId, Name = "Late Bikes" });
+        var chat = pipeline.Client.GetGrain<IConversationGrain>(session);
+        await chat.Open(tenantId);
+
+        var answer = await PipelineCluster.AnswerTo(chat, turnId);
+        Assert.Equal(LineStatus.Answered, answer.Status);
+        Assert.Contains("bike helmet", Encoding.UTF8.GetString(OnlyEvent(Topics.UserMessagesCleaned, session).Message.Value));
     }
 
     private sealed class RecordingObserver : IConversationObserver
