@@ -80,7 +80,7 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
 
         var flagged = Parse(OnlyEvent(Topics.AgentResponsesFlagged, session));
         Assert.Contains("might like a Porsche instead", flagged.Answer); // the model's words are kept for review
-        Assert.Equal("brand.competitor-mention", flagged.Verdict!.Rule);
+        Assert.Equal("brand.competitor-recommendation", flagged.Verdict!.Rule);
     }
 
     [Fact]

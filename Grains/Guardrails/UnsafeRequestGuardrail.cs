@@ -14,7 +14,7 @@ public sealed partial class UnsafeRequestGuardrail : IGuardrail
         var match = Unsafe().Match(text);
         return match.Success
             ? new Verdict("", VerdictDecision.Block, "unsafe.security-abuse", $"asks for help with '{match.Value.ToLowerInvariant()}'",
-                "Sorry, I can't help with that request.")
+                "Sorry, I can't help with that request.", 1.0, Name)
             : null;
     }
 

@@ -26,16 +26,26 @@ public sealed record ChatTurn
     [Id(10)] public string? TraceId { get; init; }
 }
 
-/// <summary>A guardrail's decision about a message or an answer, carried in the event for audit.</summary>
+/// <summary>
+/// A guardrail's decision about a message or an answer, carried in the event for audit: what was
+/// decided, how strongly (score in [0,1]), by which rule of which detector, why in words, under
+/// which policy version, and what the customer is told. <see cref="Rewritten"/> holds the text a
+/// rewrite (e.g. PII redaction) produced.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record Verdict(
     [property: Id(0)] string Stage,
     [property: Id(1)] VerdictDecision Decision,
     [property: Id(2)] string Rule,
     [property: Id(3)] string Reason,
-    [property: Id(4)] string CustomerMessage);
+    [property: Id(4)] string CustomerMessage,
+    [property: Id(5)] double Score = 1.0,
+    [property: Id(6)] string Detector = "",
+    [property: Id(7)] int PolicyVersion = 0,
+    [property: Id(8)] string? Rewritten = null);
 
-public enum VerdictDecision { Allow, Block, Flag }
+/// <summary>Allow; Block (refuse); Flag (withhold, send the fallback); Hold (a person reviews); Rewrite (pass a changed text on).</summary>
+public enum VerdictDecision { Allow, Block, Flag, Hold, Rewrite }
 
 /// <summary>CloudEvent types of the chat pipeline.</summary>
 public static class ChatEventTypes
@@ -48,6 +58,7 @@ public static class ChatEventTypes
     public const string ResponseFinal = "agent.response.final";
     public const string ResponseFlagged = "agent.response.flagged";
     public const string ResponseFailed = "agent.response.failed";
+    public const string GuardrailEvaluated = "guardrail.evaluated";
 }
 
 public static class ChatEvents

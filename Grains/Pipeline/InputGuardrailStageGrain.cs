@@ -5,7 +5,12 @@ namespace Grains.Pipeline;
 
 public interface IInputGuardrailStageGrain : IGrainWithStringKey;
 
-/// <summary><c>user.messages.raw</c> → <c>user.messages.cleaned</c>, or <c>user.messages.rejected</c> with the verdict.</summary>
+/// <summary>
+/// <c>user.messages.raw</c> → <c>user.messages.cleaned</c> (possibly redacted), or
+/// <c>user.messages.rejected</c> with the deciding verdict. Every evaluation also goes to
+/// <c>guardrail.verdicts</c>. A hold (toxicity review) is answered with the holding message until
+/// the review queues exist.
+/// </summary>
 [ImplicitStreamSubscription(Topics.UserMessagesRaw)]
 public sealed class InputGuardrailStageGrain() : StageGrain(Stage.InputGuardrail), IInputGuardrailStageGrain
 {
@@ -13,9 +18,10 @@ public sealed class InputGuardrailStageGrain() : StageGrain(Stage.InputGuardrail
 
     protected override async Task HandleAsync(CloudEvent e, ChatTurn turn)
     {
-        var verdict = Chain.Evaluate(await TenantAsync(turn), turn.Text);
-        var judged = turn with { Verdict = verdict };
-        if (verdict.Decision == VerdictDecision.Allow)
+        var outcome = Chain.Run(await TenantAsync(turn), turn.Text);
+        await PublishVerdictsAsync(turn, outcome);
+        var judged = turn with { Verdict = outcome.Decision, Text = outcome.Text };
+        if (outcome.Decision.Decision is VerdictDecision.Allow or VerdictDecision.Rewrite)
             await PublishAsync(Topics.UserMessagesCleaned, judged, ChatEventTypes.MessageCleaned, "cleaned");
         else
             await PublishAsync(Topics.UserMessagesRejected, judged, ChatEventTypes.MessageRejected, "rejected");

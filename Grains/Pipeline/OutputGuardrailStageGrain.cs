@@ -6,8 +6,9 @@ namespace Grains.Pipeline;
 public interface IOutputGuardrailStageGrain : IGrainWithStringKey;
 
 /// <summary>
-/// <c>agent.responses.raw</c> → <c>agent.responses.final</c>, or <c>agent.responses.flagged</c> with
-/// the tenant's fallback answer in place of the model's (kept in the event for review).
+/// <c>agent.responses.raw</c> → <c>agent.responses.final</c>, or <c>agent.responses.flagged</c>
+/// with the customer message of the deciding verdict (the brand fallback, or a holding message for
+/// discounts and finance/legal advice) in place of the model's answer, which the event keeps.
 /// </summary>
 [ImplicitStreamSubscription(Topics.AgentResponsesRaw)]
 public sealed class OutputGuardrailStageGrain() : StageGrain(Stage.OutputGuardrail), IOutputGuardrailStageGrain
@@ -16,10 +17,11 @@ public sealed class OutputGuardrailStageGrain() : StageGrain(Stage.OutputGuardra
 
     protected override async Task HandleAsync(CloudEvent e, ChatTurn turn)
     {
-        var verdict = Chain.Evaluate(await TenantAsync(turn), turn.Answer ?? "");
-        var judged = turn with { Verdict = verdict };
-        if (verdict.Decision == VerdictDecision.Allow)
-            await PublishAsync(Topics.AgentResponsesFinal, judged, ChatEventTypes.ResponseFinal, "final");
+        var outcome = Chain.Run(await TenantAsync(turn), turn.Answer ?? "");
+        await PublishVerdictsAsync(turn, outcome);
+        var judged = turn with { Verdict = outcome.Decision };
+        if (outcome.Decision.Decision is VerdictDecision.Allow or VerdictDecision.Rewrite)
+            await PublishAsync(Topics.AgentResponsesFinal, judged with { Answer = outcome.Text }, ChatEventTypes.ResponseFinal, "final");
         else
             await PublishAsync(Topics.AgentResponsesFlagged, judged, ChatEventTypes.ResponseFlagged, "flagged");
     }

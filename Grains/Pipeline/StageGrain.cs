@@ -71,6 +71,16 @@ public abstract class StageGrain(Stage stage) : Grain
             .GetStream<CloudEvent>(StreamId.Create(topic, SessionId))
             .OnNextAsync(ChatEvents.For(turn, type, step, "/stages/" + stage.Name));
 
+    /// <summary>Every guardrail evaluation, all verdicts included, on <c>guardrail.verdicts</c> (keyed by session like the rest).</summary>
+    protected Task PublishVerdictsAsync(ChatTurn turn, Guardrails.GuardrailOutcome outcome) =>
+        this.GetStreamProvider(stage.Name)
+            .GetStream<CloudEvent>(StreamId.Create(Topics.GuardrailVerdicts, SessionId))
+            .OnNextAsync(CloudEvent.Create(ChatEventTypes.GuardrailEvaluated, "/stages/" + stage.Name,
+                    new GuardrailEvaluation(turn.TurnId, turn.TenantId, stage.Name, outcome.Decision, outcome.Verdicts, outcome.Microseconds),
+                    id: $"{turn.TurnId}.{stage.Name}.verdicts", subject: turn.TurnId)
+                .WithExtension("tenantid", turn.TenantId).WithExtension("sessionid", turn.SessionId)
+                .WithExtension("tier", turn.Tier.ToString().ToLowerInvariant()));
+
     protected async Task<TenantProfile> TenantAsync(ChatTurn turn) =>
         await GrainFactory.GetGrain<ITenantGrain>(turn.TenantId).GetProfile()
         ?? throw new InvalidOperationException($"Tenant '{turn.TenantId}' of turn {turn.TurnId} is unknown.");
@@ -78,3 +88,6 @@ public abstract class StageGrain(Stage stage) : Grain
 
 /// <summary>What a stage could not use, as written to the dead-letter topic.</summary>
 public sealed record InvalidEvent(string Stage, string EventId, string EventType, string Reason, string Data);
+
+/// <summary>One guardrail evaluation as published on <c>guardrail.verdicts</c>.</summary>
+public sealed record GuardrailEvaluation(string TurnId, string TenantId, string Stage, Verdict Decision, IReadOnlyList<Verdict> Verdicts, double Microseconds);

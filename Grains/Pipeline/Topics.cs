@@ -14,6 +14,8 @@ public static class Topics
     public const string AgentResponsesFlagged = "agent.responses.flagged";
     public const string AgentResponsesFailed = "agent.responses.failed";
     public const string DeadLetter = "streams.deadletter";
+    /// <summary>Every guardrail evaluation with all its verdicts, for audit and analytics.</summary>
+    public const string GuardrailVerdicts = "guardrail.verdicts";
 
     public static string AgentRequestsFor(Tier tier) => tier switch
     {
@@ -27,7 +29,7 @@ public static class Topics
     [
         UserMessagesRaw, UserMessagesCleaned, UserMessagesRejected,
         AgentRequestsFree, AgentRequestsPro, AgentRequestsEnterprise,
-        AgentResponsesRaw, AgentResponsesFinal, AgentResponsesFlagged, AgentResponsesFailed, DeadLetter,
+        AgentResponsesRaw, AgentResponsesFinal, AgentResponsesFlagged, AgentResponsesFailed, GuardrailVerdicts, DeadLetter,
     ];
 }
 

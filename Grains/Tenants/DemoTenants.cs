@@ -1,3 +1,4 @@
+using Grains.Guardrails;
 using Grains.Pipeline;
 
 namespace Grains.Tenants;
@@ -31,6 +32,25 @@ public static class DemoTenants
         Competitors = ["Porsche", "BMW", "Audi", "Tesla", "Lexus", "Volvo"],
         FallbackAnswer = "Thanks for your question! One of our Mercedes-Benz specialists will gladly help you find the right car — you can also book a test drive at Stuttgart Motors.",
         Greeting = "Welcome to Stuttgart Motors! Ask me about our Mercedes-Benz models, test drives or servicing.",
+        Policy = new GuardrailPolicy
+        {
+            AllowedTopics = new Dictionary<string, IReadOnlyList<string>>
+            {
+                ["models"] = ["which models do you have", "tell me about the C-Class", "is the GLC a good family car", "what SUVs do you sell", "compare the C-Class and the E-Class", "how much horsepower does the AMG GT have", "which car has the biggest boot", "do you have a seven seater"],
+                ["electric"] = ["which electric car has the longest range", "how long does the EQS take to charge", "do you sell hybrid cars", "what is the battery warranty on electric models", "can I charge at home"],
+                ["buying"] = ["how much does the GLC cost", "can I lease a car", "what financing options do you offer", "can I trade in my old car", "is there a waiting list for delivery", "can I order a car in a custom colour", "what is the monthly payment"],
+                ["test drive"] = ["can I book a test drive", "I would like to try the EQS this weekend", "when is the showroom open", "where is your dealership"],
+                ["service"] = ["my car needs a service", "how much is an oil change", "do you replace tyres", "book a service appointment", "what does the warranty cover", "my brakes are squeaking"],
+            },
+            BlockedTopics = new Dictionary<string, IReadOnlyList<string>>
+            {
+                ["creative writing"] = ["write a poem", "write me a romantic poem", "tell me a story", "write song lyrics", "compose a haiku"],
+                ["homework"] = ["solve this math problem", "write my essay", "explain photosynthesis"],
+            },
+            BrandTerms = ["Mercedes", "Mercedes-Benz", "German cars", "German car", "European cars", "European car"],
+            MaxDiscountPercent = 5,
+            MaxDiscountAmount = 2000,
+        },
     };
 
     public static readonly TenantProfile HarborBank = new()
@@ -57,6 +77,18 @@ public static class DemoTenants
         Competitors = ["Barclays", "HSBC", "Revolut", "Monzo", "Chase"],
         FallbackAnswer = "Thanks for asking. A Harbor Bank advisor can help you with that — please call us or visit a branch.",
         Greeting = "Hi, I'm Harbor Bank's assistant. Ask me about accounts, cards, savings or mortgages.",
+        Policy = new GuardrailPolicy
+        {
+            AllowedTopics = new Dictionary<string, IReadOnlyList<string>>
+            {
+                ["accounts"] = ["how do I open an account", "what is my balance", "how do I close my account", "can I get a statement", "what are the account fees"],
+                ["cards"] = ["I lost my card", "my card was declined", "how do I change my pin", "what is my credit limit", "can I increase my credit limit", "how long does a replacement card take"],
+                ["payments"] = ["how do I transfer money", "how do I pay a bill", "what is the routing number", "can I send money abroad", "report a fraudulent transaction"],
+                ["savings and loans"] = ["what interest rate do you pay on savings", "can I get a mortgage", "how do I apply for a loan", "what is the APR"],
+            },
+            BrandTerms = ["Harbor Bank"],
+            CustomerPii = PiiAction.Block,
+        },
     };
 
     public static readonly TenantProfile VeloCorner = new()
@@ -81,7 +113,31 @@ public static class DemoTenants
         Competitors = ["Decathlon", "Halfords", "Canyon"],
         FallbackAnswer = "Thanks! Drop by Velo Corner and our mechanics will help you out.",
         Greeting = "Hey! Velo Corner here — ask me about bikes, e-bikes, gear or a service.",
+        Policy = new GuardrailPolicy
+        {
+            AllowedTopics = new Dictionary<string, IReadOnlyList<string>>
+            {
+                ["bikes"] = ["which bike is good for commuting", "do you sell gravel bikes", "what size frame do I need", "how much is the e-bike", "how far can the e-bike go on one charge"],
+                ["gear"] = ["do you sell helmets", "I need bike lights", "which lock should I buy", "do you have panniers"],
+                ["repairs"] = ["I have a puncture", "my gears are slipping", "how much is a service", "can you fix my brakes", "my chain keeps falling off"],
+            },
+            BrandTerms = ["Velo Corner"],
+        },
     };
 
-    public static readonly TenantProfile[] All = [StuttgartMotors, HarborBank, VeloCorner];
+    /// <summary>A general assistant with no topic restriction, so the safety detectors can be seen (and evaluated) alone.</summary>
+    public static readonly TenantProfile OpenAssistant = new()
+    {
+        TenantId = "open-assistant",
+        Name = "Open Assistant",
+        Business = "a general-purpose assistant",
+        Tier = Tier.Free,
+        Catalog = [],
+        Competitors = [],
+        FallbackAnswer = "Sorry, I can't help with that one.",
+        Greeting = "Hi! Ask me anything — safety guardrails still apply.",
+        Policy = new GuardrailPolicy(),
+    };
+
+    public static readonly TenantProfile[] All = [StuttgartMotors, HarborBank, VeloCorner, OpenAssistant];
 }

@@ -20,6 +20,8 @@ public sealed record TenantProfile
     [Id(8)] public string Greeting { get; init; } = "Hello! How can I help?";
     /// <summary>Shown before prices, e.g. "€".</summary>
     [Id(9)] public string Currency { get; init; } = "€";
+    /// <summary>What the guardrails enforce for this tenant, and at which thresholds.</summary>
+    [Id(10)] public Guardrails.GuardrailPolicy Policy { get; init; } = new();
 }
 
 [GenerateSerializer, Immutable]

@@ -1,0 +1,45 @@
+namespace Grains.Guardrails;
+
+public enum PiiAction { Redact, Block }
+
+/// <summary>
+/// A tenant's guardrail settings: data, not code, versioned so every verdict says which version
+/// decided it. Defaults are what a careful business would choose.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record GuardrailPolicy
+{
+    [Id(0)] public int Version { get; init; } = 1;
+
+    /// <summary>Allowed topics by example utterances; a message near none of them is off-topic.</summary>
+    [Id(1)] public IReadOnlyDictionary<string, IReadOnlyList<string>> AllowedTopics { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Topics refused even when they look close to an allowed one.</summary>
+    [Id(2)] public IReadOnlyDictionary<string, IReadOnlyList<string>> BlockedTopics { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Similarity to the nearest allowed example below which a message is off-topic. Empty topics = no restriction.</summary>
+    [Id(3)] public double OnTopicThreshold { get; init; } = 0.2;
+
+    /// <summary>Toxicity score from which a message goes to human review.</summary>
+    [Id(4)] public double ToxicityReviewAbove { get; init; } = 0.7;
+
+    /// <summary>Toxicity score from which a message is refused outright.</summary>
+    [Id(5)] public double ToxicityBlockAbove { get; init; } = 0.9;
+
+    /// <summary>Injection score from which a message is refused.</summary>
+    [Id(6)] public double InjectionBlockAbove { get; init; } = 0.5;
+
+    [Id(7)] public PiiAction CustomerPii { get; init; } = PiiAction.Redact;
+
+    /// <summary>Words that stand for the tenant's own brand or its category ("Mercedes", "German cars"), for the no-disparagement rule.</summary>
+    [Id(8)] public IReadOnlyList<string> BrandTerms { get; init; } = [];
+
+    /// <summary>Largest discount an answer may promise without approval, in percent.</summary>
+    [Id(9)] public double MaxDiscountPercent { get; init; } = 10;
+
+    /// <summary>Largest discount an answer may promise without approval, in the tenant's currency.</summary>
+    [Id(10)] public decimal MaxDiscountAmount { get; init; } = 500;
+
+    /// <summary>Hold answers that give financial or legal advice for the finance and legal teams.</summary>
+    [Id(11)] public bool HoldFinanceAndLegalAdvice { get; init; } = true;
+}
