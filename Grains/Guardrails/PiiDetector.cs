@@ -66,7 +66,8 @@ public sealed partial class PiiDetector : IGuardrail
     [GeneratedRegex(@"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b", RegexOptions.IgnoreCase)]
     private static partial Regex Iban();
 
-    [GeneratedRegex(@"\b(?:\d[ \-]?){12,18}\d\b")]
+    // Not inside an IBAN-shaped string (letters + check digits before it) nor in the middle of a longer number.
+    [GeneratedRegex(@"(?<![A-Za-z]{2}\d{2}[ ]?)(?<!\d[ \-]?)\b(?:\d[ \-]?){12,18}\d\b")]
     private static partial Regex Card();
 
     [GeneratedRegex(@"(?<![\w])(?:\+|00)?\d[\d \-()./]{7,18}\d(?![\w])")]

@@ -19,8 +19,8 @@ public sealed partial class ToxicityDetector : IGuardrail
         ("self-harm", 0.95, new(@"\b(kill myself|end my life|suicide|want to die|hurt myself|self[- ]harm)\b", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
         ("hate", 0.9, new(@"\b(all|those|these|you)\s+(immigrants|foreigners|muslims|jews|christians|gays|blacks|whites|women|men)\s+(are|should)\s+(scum|animals|vermin|die|be banned|inferior)\b", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
         ("sexual", 0.85, new(@"\b(nudes?|sex(ual|y)? (chat|favou?rs?)|porn|naked pic(ture)?s?)\b", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
-        ("insult", 0.6, new(@"\b(idiot|moron|stupid|dumb|imbecile|loser|pathetic|worthless|useless piece)\b", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
-        ("insult", 0.75, new(@"\b(fuck(ing|er)?|shit(ty)?|bastard|asshole|bitch|cunt|dickhead)\b", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
+        ("insult", 0.55, new(@"\b(idiot|moron|stupid|dumb|imbecile|loser|pathetic|worthless|useless piece)\b", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
+        ("insult", 0.7, new(@"\b(fuck(ing|er)?|shit(ty)?|bastard|asshole|bitch|cunt|dickhead)\b", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
         ("insult", 0.5, new(@"\b(shut up|go to hell|screw you|piss off)\b", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
     ];
 
@@ -50,6 +50,10 @@ public sealed partial class ToxicityDetector : IGuardrail
         var (score, categories) = Score(text);
         if (score < tenant.Policy.ToxicityReviewAbove) return null;
         var what = string.Join(", ", categories);
+        // Someone who may be in danger gets a person, not a refusal.
+        if (categories.Contains("self-harm"))
+            return new Verdict("", VerdictDecision.Hold, "toxicity.self-harm", $"possible self-harm ({score:0.00})",
+                "It sounds like you're going through a lot. If you are in immediate danger, please call your local emergency number. A member of our team will reach out to you.", score, Name);
         return score >= tenant.Policy.ToxicityBlockAbove
             ? new Verdict("", VerdictDecision.Block, "toxicity.block", $"toxicity {score:0.00} ({what})",
                 "I'm sorry, I can't continue with messages like that. If you need help, I'm here when you're ready.", score, Name)
