@@ -2,14 +2,20 @@ using Bench;
 
 // Benchmarks of the platform, run by hand (never part of the test run):
 //   dotnet run -c Release --project Bench -- pipeline [--turns N] [--sessions S] [--raw M]
+//   dotnet run -c Release --project Bench -- eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json] [--chain input|output]
+//   dotnet run -c Release --project Bench -- eval-topics [DIR]   (CLINC150, e.g. ../shared/eval/clinc150)
 return args.FirstOrDefault() switch
 {
     "pipeline" => await PipelineBench.RunAsync(args[1..]),
+    "eval" => GuardrailEval.Run(args[1..]),
+    "eval-topics" => TopicEval.Run(args),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project Bench -- pipeline [--turns 2000] [--sessions 500] [--raw 50000]");
+    Console.Error.WriteLine("       dotnet run -c Release --project Bench -- eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json] [--chain input|output]");
+    Console.Error.WriteLine("       dotnet run -c Release --project Bench -- eval-topics [DIR]");
     return 2;
 }

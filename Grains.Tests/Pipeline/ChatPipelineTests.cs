@@ -240,6 +240,32 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
         Assert.Contains("bike helmet", Encoding.UTF8.GetString(OnlyEvent(Topics.UserMessagesCleaned, session).Message.Value));
     }
 
+    [Fact]
+    public async Task Personal_data_is_redacted_before_the_model_and_every_evaluation_is_on_the_verdicts_topic()
+    {
+        var (chat, session) = await pipeline.OpenAsync(Dealer);
+        var sent = await chat.Send("Can I book a test drive? Reach me at jane.doe@example.com");
+        var answer = await PipelineCluster.AnswerTo(chat, sent.TurnId!);
+        Assert.Equal(LineStatus.Answered, answer.Status);
+
+        // The model's request carries the redacted text; the address never left the guardrail.
+        var request = Parse(OnlyEvent(Topics.AgentRequestsEnterprise, session));
+        Assert.Equal("Can I book a test drive? Reach me at [email removed]", request.Text);
+        Assert.DoesNotContain("jane.doe", Encoding.UTF8.GetString(OnlyEvent(Topics.AgentRequestsEnterprise, session).Message.Value));
+
+        var evaluations = TestKafka.ReadTopic(pipeline.Topic(Topics.GuardrailVerdicts), 4, seen => seen.Count(m => Is(m, session)) >= 2)
+            .Where(m => Is(m, session))
+            .Select(m => System.Text.Json.JsonSerializer.Deserialize<GuardrailEvaluation>(m.Message.Value, CloudEventJson.Options)!)
+            .ToList();
+        var input = evaluations.Single(v => v.Stage == "input-guardrail");
+        Assert.Equal(sent.TurnId, input.TurnId);
+        Assert.Equal(VerdictDecision.Rewrite, input.Decision.Decision);
+        var pii = Assert.Single(input.Verdicts);
+        Assert.Equal(("pii", "pii.redacted", 1, 1.0), (pii.Detector, pii.Rule, pii.PolicyVersion, pii.Score));
+        Assert.Equal(VerdictDecision.Allow, evaluations.Single(v => v.Stage == "output-guardrail").Decision.Decision);
+        Assert.All(evaluations, v => Assert.True(v.Microseconds > 0));
+    }
+
     private sealed class RecordingObserver : IConversationObserver
     {
         public ConcurrentQueue<ChatLine> Lines { get; } = new();

@@ -16,6 +16,8 @@ public sealed partial class TopicDetector : IGuardrail
         "hi", "hello", "hey", "thanks", "thank", "bye", "goodbye", "morning", "afternoon", "evening", "ok", "okay", "yes", "no", "help",
     };
 
+    private static readonly TopicClassifier Background = new(OffTopicBackground.Topics, new Dictionary<string, IReadOnlyList<string>>());
+
     public string Name => "topic";
 
     public Verdict? Check(TenantProfile tenant, string text)
@@ -28,6 +30,9 @@ public sealed partial class TopicDetector : IGuardrail
         if (words.Count > 0 && words.Count <= 4 && words.All(w => SmallTalk.Contains(w) || w.Length <= 2)) return null;
 
         var match = classifier.Classify(text);
+        var background = Background.Classify(text);
+        if (!classifier.IsEmpty && background.AllowedScore > match.AllowedScore + policy.OffTopicMargin && background.AllowedScore >= policy.OnTopicThreshold)
+            return Off(tenant, $"closer to everyday '{background.Allowed}' requests ({background.AllowedScore:0.00}) than to {tenant.Name}'s topics ({match.AllowedScore:0.00})", 1 - match.AllowedScore);
         if (match.Blocked is not null && match.BlockedScore >= policy.OnTopicThreshold && match.BlockedScore > match.AllowedScore)
             return Off(tenant, $"closest to blocked topic '{match.Blocked}' ({match.BlockedScore:0.00})", 1 - match.AllowedScore);
 
