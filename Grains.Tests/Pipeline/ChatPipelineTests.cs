@@ -266,6 +266,39 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
         Assert.All(evaluations, v => Assert.True(v.Microseconds > 0));
     }
 
+    [Fact]
+    public async Task A_new_policy_version_applies_to_the_next_message_and_an_invalid_one_changes_nothing()
+    {
+        var tenantId = "policy-" + Guid.NewGuid().ToString("N")[..8];
+        await pipeline.Client.GetGrain<ITenantDirectoryGrain>(0).Register(DemoTenants.StuttgartMotors with { TenantId = tenantId });
+        var tenant = pipeline.Client.GetGrain<ITenantGrain>(tenantId);
+        var chat = pipeline.Client.GetGrain<IConversationGrain>("s-" + Guid.NewGuid().ToString("N"));
+        await chat.Open(tenantId);
+
+        var before = await PipelineCluster.AnswerTo(chat, (await chat.Send("Do you have a sedan? I'd love one")).TurnId!);
+        Assert.Equal(LineStatus.Answered, before.Status);
+
+        var refused = await tenant.UpdatePolicy(DemoTenants.StuttgartMotors.Policy with { ToxicityReviewAbove = 2 }, "test-admin");
+        Assert.False(refused.Accepted);
+        Assert.NotEmpty(refused.Errors);
+        Assert.All(refused.Errors, e => Assert.Equal("toxicityReviewAbove", e.Field));
+
+        // Version 2 blocks sedans as a topic: the very next message is judged by it.
+        var policy = DemoTenants.StuttgartMotors.Policy with
+        {
+            BlockedTopics = new Dictionary<string, IReadOnlyList<string>> { ["sedans"] = ["do you have a sedan", "show me your sedans", "I want a sedan"] },
+        };
+        var accepted = await tenant.UpdatePolicy(policy, "test-admin");
+        Assert.True(accepted.Accepted);
+        Assert.Equal(2, accepted.Version);
+
+        var after = await PipelineCluster.AnswerTo(chat, (await chat.Send("Do you have a sedan? I'd love one")).TurnId!);
+        Assert.Equal(LineStatus.Rejected, after.Status);
+        var verdicts = TestKafka.ReadTopic(pipeline.Topic(Topics.UserMessagesRejected), 4, seen => seen.Any(m => Header(m, "tenantid") == tenantId))
+            .Where(m => Header(m, "tenantid") == tenantId).Select(Parse).ToList();
+        Assert.Equal(2, Assert.Single(verdicts).Verdict!.PolicyVersion);
+    }
+
     private sealed class RecordingObserver : IConversationObserver
     {
         public ConcurrentQueue<ChatLine> Lines { get; } = new();

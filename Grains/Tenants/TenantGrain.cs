@@ -6,7 +6,19 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>Replaces the tenant's profile; the next message uses it.</summary>
     [Alias("set-profile")] Task SetProfile(TenantProfile profile);
+
+    /// <summary>
+    /// Validates a new guardrail policy and, if it is valid, stores it as the next version; the next
+    /// message is judged by it. An invalid policy changes nothing and comes back with field errors.
+    /// </summary>
+    [Alias("update-policy")] Task<PolicyUpdate> UpdatePolicy(Guardrails.GuardrailPolicy policy, string changedBy);
 }
+
+[GenerateSerializer, Immutable]
+public sealed record PolicyUpdate(
+    [property: Id(0)] bool Accepted,
+    [property: Id(1)] int Version,
+    [property: Id(2)] IReadOnlyList<Guardrails.PolicyFieldError> Errors);
 
 /// <summary>Owns a tenant's subscription tier, policy and catalog. Keyed by tenant id.</summary>
 public sealed class TenantGrain([PersistentState("tenant", "tenants")] IPersistentState<TenantState> state) : Grain, ITenantGrain
@@ -20,13 +32,31 @@ public sealed class TenantGrain([PersistentState("tenant", "tenants")] IPersiste
         state.State.Profile = profile;
         await state.WriteStateAsync();
     }
+
+    public async Task<PolicyUpdate> UpdatePolicy(Guardrails.GuardrailPolicy policy, string changedBy)
+    {
+        var profile = state.State.Profile ?? throw new InvalidOperationException($"Tenant '{this.GetPrimaryKeyString()}' has no profile yet.");
+        var errors = Guardrails.GuardrailPolicyValidation.Validate(policy);
+        if (errors.Count > 0) return new PolicyUpdate(false, profile.Policy.Version, errors);
+        var version = profile.Policy.Version + 1;
+        state.State.Profile = profile with { Policy = policy with { Version = version } };
+        state.State.PolicyHistory.Add(new PolicyChange(version, changedBy, DateTimeOffset.UtcNow));
+        await state.WriteStateAsync();
+        return new PolicyUpdate(true, version, []);
+    }
 }
 
 [GenerateSerializer]
 public sealed class TenantState
 {
     [Id(0)] public TenantProfile? Profile { get; set; }
+
+    /// <summary>Who changed the policy to which version, and when: the audit trail of policy edits.</summary>
+    [Id(1)] public List<PolicyChange> PolicyHistory { get; set; } = [];
 }
+
+[GenerateSerializer, Immutable]
+public sealed record PolicyChange([property: Id(0)] int Version, [property: Id(1)] string ChangedBy, [property: Id(2)] DateTimeOffset At);
 
 /// <summary>Directory of tenants the portal can list (a single grain: read rarely, written when tenants are added).</summary>
 public interface ITenantDirectoryGrain : IGrainWithIntegerKey
