@@ -1,0 +1,63 @@
+using Grains.Guardrails;
+
+namespace Portal.Services;
+
+/// <summary>
+/// A guardrail policy as a form edits it: mutable, topics as "one example per line" text.
+/// Converts to and from the immutable <see cref="GuardrailPolicy"/> the grains store.
+/// </summary>
+public sealed class PolicyDraft
+{
+    public sealed class TopicDraft
+    {
+        public string Name { get; set; } = "";
+        public string Examples { get; set; } = "";
+    }
+
+    public int Version { get; set; }
+    public double OnTopicThreshold { get; set; }
+    public double OffTopicMargin { get; set; }
+    public double ToxicityReviewAbove { get; set; }
+    public double ToxicityBlockAbove { get; set; }
+    public double InjectionBlockAbove { get; set; }
+    public PiiAction CustomerPii { get; set; }
+    public double MaxDiscountPercent { get; set; }
+    public decimal MaxDiscountAmount { get; set; }
+    public bool HoldFinanceAndLegalAdvice { get; set; }
+    public string BrandTerms { get; set; } = "";
+    public List<TopicDraft> Allowed { get; } = [];
+    public List<TopicDraft> Blocked { get; } = [];
+
+    public static PolicyDraft From(GuardrailPolicy p)
+    {
+        var draft = new PolicyDraft
+        {
+            Version = p.Version, OnTopicThreshold = p.OnTopicThreshold, OffTopicMargin = p.OffTopicMargin,
+            ToxicityReviewAbove = p.ToxicityReviewAbove, ToxicityBlockAbove = p.ToxicityBlockAbove, InjectionBlockAbove = p.InjectionBlockAbove,
+            CustomerPii = p.CustomerPii, MaxDiscountPercent = p.MaxDiscountPercent, MaxDiscountAmount = p.MaxDiscountAmount,
+            HoldFinanceAndLegalAdvice = p.HoldFinanceAndLegalAdvice, BrandTerms = string.Join(Environment.NewLine, p.BrandTerms),
+        };
+        draft.Allowed.AddRange(p.AllowedTopics.Select(kv => new TopicDraft { Name = kv.Key, Examples = string.Join(Environment.NewLine, kv.Value) }));
+        draft.Blocked.AddRange(p.BlockedTopics.Select(kv => new TopicDraft { Name = kv.Key, Examples = string.Join(Environment.NewLine, kv.Value) }));
+        return draft;
+    }
+
+    public GuardrailPolicy ToPolicy() => new()
+    {
+        Version = Version, OnTopicThreshold = OnTopicThreshold, OffTopicMargin = OffTopicMargin,
+        ToxicityReviewAbove = ToxicityReviewAbove, ToxicityBlockAbove = ToxicityBlockAbove, InjectionBlockAbove = InjectionBlockAbove,
+        CustomerPii = CustomerPii, MaxDiscountPercent = MaxDiscountPercent, MaxDiscountAmount = MaxDiscountAmount,
+        HoldFinanceAndLegalAdvice = HoldFinanceAndLegalAdvice, BrandTerms = Lines(BrandTerms),
+        AllowedTopics = Topics(Allowed), BlockedTopics = Topics(Blocked),
+    };
+
+    private static Dictionary<string, IReadOnlyList<string>> Topics(IEnumerable<TopicDraft> topics)
+    {
+        var result = new Dictionary<string, IReadOnlyList<string>>();
+        foreach (var t in topics) result[t.Name.Trim()] = Lines(t.Examples);
+        return result;
+    }
+
+    private static string[] Lines(string text) =>
+        text.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+}
