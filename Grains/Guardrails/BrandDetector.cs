@@ -15,7 +15,7 @@ public sealed partial class BrandDetector : IGuardrail
 
     public Verdict? Check(TenantProfile tenant, string text)
     {
-        var competitor = tenant.Competitors.FirstOrDefault(c =>
+        var competitor = tenant.Policy.Competitors.FirstOrDefault(c =>
             Regex.IsMatch(text, $@"\b{Regex.Escape(c)}\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50)));
         if (competitor is not null)
         {

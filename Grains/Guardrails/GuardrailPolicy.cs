@@ -49,4 +49,7 @@ public sealed record GuardrailPolicy
     /// (CLINC150 val, dealership: 0.00 → recall 0.87 / rejection 0.48; 0.05 → 0.89 / 0.42; 0.10 → 0.91 / 0.36).
     /// </summary>
     [Id(12)] public double OffTopicMargin { get; init; } = 0.05;
+
+    /// <summary>Brands the assistant must never recommend or mention.</summary>
+    [Id(13)] public IReadOnlyList<string> Competitors { get; init; } = [];
 }

@@ -16,6 +16,29 @@ public static class GuardrailPolicyValidation
 
     public static string ToJson(GuardrailPolicy policy) => JsonSerializer.Serialize(policy, Indented);
 
+    /// <summary>
+    /// What a tier may change: free tenants keep the platform's safety thresholds; pro tenants may only
+    /// make them stricter; enterprise tenants set their own.
+    /// </summary>
+    public static IReadOnlyList<PolicyFieldError> ValidateForTier(GuardrailPolicy policy, Pipeline.Tier tier)
+    {
+        var errors = Validate(policy).ToList();
+        var platform = new GuardrailPolicy();
+        foreach (var (field, value, standard) in new[]
+                 {
+                     ("toxicityReviewAbove", policy.ToxicityReviewAbove, platform.ToxicityReviewAbove),
+                     ("toxicityBlockAbove", policy.ToxicityBlockAbove, platform.ToxicityBlockAbove),
+                     ("injectionBlockAbove", policy.InjectionBlockAbove, platform.InjectionBlockAbove),
+                 })
+        {
+            if (tier == Pipeline.Tier.Free && Math.Abs(value - standard) > 1e-9)
+                errors.Add(new(field, $"the free tier uses the platform's threshold ({standard:0.##}); pro tenants may tighten it, enterprise tenants set their own"));
+            else if (tier == Pipeline.Tier.Pro && value > standard + 1e-9)
+                errors.Add(new(field, $"the pro tier may only make this stricter (at most {standard:0.##}); enterprise tenants may relax it"));
+        }
+        return errors;
+    }
+
     public static (GuardrailPolicy? Policy, IReadOnlyList<PolicyFieldError> Errors) Parse(string json)
     {
         GuardrailPolicy? policy;

@@ -11,7 +11,10 @@ namespace Grains.Guardrails;
 /// </summary>
 public sealed partial class TopicClassifier
 {
-    private static readonly ConditionalWeakTable<GuardrailPolicy, TopicClassifier> Built = new();
+    // Policies arrive as fresh copies when the tenant grain lives on another silo: cache per instance,
+    // and behind it per content, so a classifier is built once per distinct set of examples.
+    private static readonly ConditionalWeakTable<GuardrailPolicy, TopicClassifier> ByInstance = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TopicClassifier> ByContent = new();
     private static readonly HashSet<string> StopWords =
     [
         "a", "an", "the", "and", "or", "but", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "to", "of", "in",
@@ -38,7 +41,21 @@ public sealed partial class TopicClassifier
     }
 
     public static TopicClassifier For(GuardrailPolicy policy) =>
-        Built.GetValue(policy, p => new TopicClassifier(p.AllowedTopics, p.BlockedTopics));
+        ByInstance.GetValue(policy, p =>
+        {
+            var key = ContentKey(p);
+            if (ByContent.Count > 1000) ByContent.Clear(); // bounded: tenants × versions in use
+            return ByContent.GetOrAdd(key, _ => new TopicClassifier(p.AllowedTopics, p.BlockedTopics));
+        });
+
+    private static string ContentKey(GuardrailPolicy policy)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (kind, topics) in new[] { ("+", policy.AllowedTopics), ("-", policy.BlockedTopics) })
+            foreach (var (name, examples) in topics.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                text.Append(kind).Append(name).Append('\u0001').AppendJoin('\u0002', examples).Append('\u0003');
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
+    }
 
     public bool IsEmpty => _examples.Count == 0;
 

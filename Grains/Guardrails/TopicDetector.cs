@@ -30,17 +30,19 @@ public sealed partial class TopicDetector : IGuardrail
         if (words.Count > 0 && words.Count <= 4 && words.All(w => SmallTalk.Contains(w) || w.Length <= 2)) return null;
 
         var match = classifier.Classify(text);
-        var background = Background.Classify(text);
-        if (!classifier.IsEmpty && background.AllowedScore > match.AllowedScore + policy.OffTopicMargin && background.AllowedScore >= policy.OnTopicThreshold)
-            return Off(tenant, $"closer to everyday '{background.Allowed}' requests ({background.AllowedScore:0.00}) than to {tenant.Name}'s topics ({match.AllowedScore:0.00})", 1 - match.AllowedScore);
         if (match.Blocked is not null && match.BlockedScore >= policy.OnTopicThreshold && match.BlockedScore > match.AllowedScore)
             return Off(tenant, $"closest to blocked topic '{match.Blocked}' ({match.BlockedScore:0.00})", 1 - match.AllowedScore);
 
+        // Naming the tenant's own vocabulary (a model, a product word) is on-topic.
         var vocabulary = tenant.TopicVocabulary
             .Concat(tenant.Catalog.SelectMany(i => Words().Matches(i.Name + " " + i.Category).Select(m => m.Value)))
             .Select(v => v.ToLowerInvariant()).ToHashSet();
-        var namesVocabulary = words.Any(w => vocabulary.Contains(w) || (w.EndsWith('s') && vocabulary.Contains(w[..^1])));
-        if (match.AllowedScore >= policy.OnTopicThreshold || namesVocabulary) return null;
+        if (words.Any(w => vocabulary.Contains(w) || (w.EndsWith('s') && vocabulary.Contains(w[..^1])))) return null;
+
+        var background = Background.Classify(text);
+        if (!classifier.IsEmpty && background.AllowedScore > match.AllowedScore + policy.OffTopicMargin && background.AllowedScore >= policy.OnTopicThreshold)
+            return Off(tenant, $"closer to everyday '{background.Allowed}' requests ({background.AllowedScore:0.00}) than to {tenant.Name}'s topics ({match.AllowedScore:0.00})", 1 - match.AllowedScore);
+        if (match.AllowedScore >= policy.OnTopicThreshold) return null;
         if (words.Count > 0 && words.Count <= 4 && words.Any(SmallTalk.Contains)) return null;
         return Off(tenant, match.Allowed is null
             ? $"shares no words with {tenant.Name}'s topics"

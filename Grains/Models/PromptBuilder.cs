@@ -19,7 +19,7 @@ public static class PromptBuilder
             .AppendLine(CatalogHeader);
         foreach (var item in tenant.Catalog)
             system.AppendLine(CultureInfo.InvariantCulture, $"- {item.Name} | {item.Category} | {(item.Price > 0 ? tenant.Currency + item.Price.ToString("#,0.##", CultureInfo.InvariantCulture) : "free")} | {item.Description}");
-        system.AppendLine(CompetitorsHeader + " " + string.Join(", ", tenant.Competitors));
+        system.AppendLine(CompetitorsHeader + " " + string.Join(", ", tenant.Policy.Competitors));
         return [new ChatMessage(ChatRole.System, system.ToString()), new ChatMessage(ChatRole.User, customerMessage)];
     }
 }

@@ -29,11 +29,11 @@ public static class DemoTenants
             new("Mercedes-AMG GT", "coupe", 139_000m, "a 585 hp sports coupe"),
             new("Service plan", "service", 29m, "monthly servicing with tyres and brakes included"),
         ],
-        Competitors = ["Porsche", "BMW", "Audi", "Tesla", "Lexus", "Volvo"],
         FallbackAnswer = "Thanks for your question! One of our Mercedes-Benz specialists will gladly help you find the right car — you can also book a test drive at Stuttgart Motors.",
         Greeting = "Welcome to Stuttgart Motors! Ask me about our Mercedes-Benz models, test drives or servicing.",
         Policy = new GuardrailPolicy
         {
+            Competitors = ["Porsche", "BMW", "Audi", "Tesla", "Lexus", "Volvo"],
             AllowedTopics = new Dictionary<string, IReadOnlyList<string>>
             {
                 ["models"] = ["which models do you have", "tell me about the C-Class", "is the GLC a good family car", "what SUVs do you sell", "compare the C-Class and the E-Class", "how much horsepower does the AMG GT have", "which car has the biggest boot", "do you have a seven seater"],
@@ -74,11 +74,11 @@ public static class DemoTenants
             new("Harbor Visa", "card", 3m, "a credit card with 0% on purchases for 12 months"),
             new("Home Mortgage", "mortgage", 0m, "fixed-rate mortgages for 2, 5 or 10 years"),
         ],
-        Competitors = ["Barclays", "HSBC", "Revolut", "Monzo", "Chase"],
         FallbackAnswer = "Thanks for asking. A Harbor Bank advisor can help you with that — please call us or visit a branch.",
         Greeting = "Hi, I'm Harbor Bank's assistant. Ask me about accounts, cards, savings or mortgages.",
         Policy = new GuardrailPolicy
         {
+            Competitors = ["Barclays", "HSBC", "Revolut", "Monzo", "Chase"],
             AllowedTopics = new Dictionary<string, IReadOnlyList<string>>
             {
                 ["accounts"] = ["how do I open an account", "what is my balance", "how do I close my account", "can I get a statement", "what are the account fees"],
@@ -110,11 +110,11 @@ public static class DemoTenants
             new("E-Trek 500", "ebike", 2_890m, "an e-bike with a 500 Wh battery and up to 120 km of assist"),
             new("Bike service", "service", 59m, "a full service: gears, brakes, chain and tyres checked"),
         ],
-        Competitors = ["Decathlon", "Halfords", "Canyon"],
         FallbackAnswer = "Thanks! Drop by Velo Corner and our mechanics will help you out.",
         Greeting = "Hey! Velo Corner here — ask me about bikes, e-bikes, gear or a service.",
         Policy = new GuardrailPolicy
         {
+            Competitors = ["Decathlon", "Halfords", "Canyon"],
             AllowedTopics = new Dictionary<string, IReadOnlyList<string>>
             {
                 ["bikes"] = ["which bike is good for commuting", "do you sell gravel bikes", "what size frame do I need", "how much is the e-bike", "how far can the e-bike go on one charge"],
@@ -133,7 +133,6 @@ public static class DemoTenants
         Business = "a general-purpose assistant",
         Tier = Tier.Free,
         Catalog = [],
-        Competitors = [],
         FallbackAnswer = "Sorry, I can't help with that one.",
         Greeting = "Hi! Ask me anything — safety guardrails still apply.",
         Policy = new GuardrailPolicy(),

@@ -36,7 +36,7 @@ public sealed class TenantGrain([PersistentState("tenant", "tenants")] IPersiste
     public async Task<PolicyUpdate> UpdatePolicy(Guardrails.GuardrailPolicy policy, string changedBy)
     {
         var profile = state.State.Profile ?? throw new InvalidOperationException($"Tenant '{this.GetPrimaryKeyString()}' has no profile yet.");
-        var errors = Guardrails.GuardrailPolicyValidation.Validate(policy);
+        var errors = Guardrails.GuardrailPolicyValidation.ValidateForTier(policy, profile.Tier);
         if (errors.Count > 0) return new PolicyUpdate(false, profile.Policy.Version, errors);
         var version = profile.Policy.Version + 1;
         state.State.Profile = profile with { Policy = policy with { Version = version } };

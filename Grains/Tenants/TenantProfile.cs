@@ -13,8 +13,6 @@ public sealed record TenantProfile
     /// <summary>Words of the tenant's domain: a message sharing none of them is off-topic.</summary>
     [Id(4)] public IReadOnlyList<string> TopicVocabulary { get; init; } = [];
     [Id(5)] public IReadOnlyList<CatalogItem> Catalog { get; init; } = [];
-    /// <summary>Brands the assistant must never recommend.</summary>
-    [Id(6)] public IReadOnlyList<string> Competitors { get; init; } = [];
     /// <summary>What the customer gets when an answer is withheld.</summary>
     [Id(7)] public required string FallbackAnswer { get; init; }
     [Id(8)] public string Greeting { get; init; } = "Hello! How can I help?";

@@ -26,7 +26,8 @@ public sealed class PortalServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _factory.UseKestrel(0);
+        // A free port of our own: UseKestrel(0) falls back to the default 5000, which parallel fixtures share.
+        _factory.UseKestrel(FreePort());
         _factory.StartServer();
         BaseUrl = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
@@ -51,6 +52,13 @@ public sealed class PortalServer : IAsyncLifetime
     /// <summary>Saves what the test saw, for people to look at (test output folder, not committed).</summary>
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", name + ".png"), FullPage = true });
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        socket.Start();
+        return ((System.Net.IPEndPoint)socket.LocalEndpoint).Port;
+    }
 
     public async Task DisposeAsync()
     {
