@@ -52,4 +52,7 @@ public sealed record GuardrailPolicy
 
     /// <summary>Brands the assistant must never recommend or mention.</summary>
     [Id(13)] public IReadOnlyList<string> Competitors { get; init; } = [];
+
+    /// <summary>Also ask the configured LLM safety judge (Guardrails:Judge) about each message and answer.</summary>
+    [Id(14)] public bool UseModelJudge { get; init; }
 }

@@ -47,6 +47,8 @@ public static class PlatformHosting
             silo.Services.TryAddSingleton<IKafkaTopicCreator>(new EmbeddedTopicCreator(embedded));
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddOptions<ModelOptions>().BindConfiguration("Model").ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddOptions<Guardrails.ModelJudgeOptions>().BindConfiguration("Guardrails:Judge");
+        silo.Services.TryAddSingleton<Guardrails.ModelJudge>();
         silo.Services.TryAddSingleton<IChatClient>(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ModelOptions>>().Value.CreateClient());
         if (seedDemoTenants)
             silo.AddStartupTask(async (sp, ct) =>

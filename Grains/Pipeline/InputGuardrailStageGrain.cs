@@ -12,13 +12,18 @@ public interface IInputGuardrailStageGrain : IGrainWithStringKey;
 /// the review queues exist.
 /// </summary>
 [ImplicitStreamSubscription(Topics.UserMessagesRaw)]
-public sealed class InputGuardrailStageGrain() : StageGrain(Stage.InputGuardrail), IInputGuardrailStageGrain
+public sealed class InputGuardrailStageGrain(ModelJudge judge) : StageGrain(Stage.InputGuardrail), IInputGuardrailStageGrain
 {
     private static readonly GuardrailChain Chain = GuardrailChain.Input();
 
     protected override async Task HandleAsync(CloudEvent e, ChatTurn turn)
     {
-        var outcome = Chain.Run(await TenantAsync(turn), turn.Text);
+        var tenant = await TenantAsync(turn);
+        var outcome = Chain.Run(tenant, turn.Text);
+        // The optional LLM judge is asked only when the fast detectors let the text through.
+        if (outcome.Decision.Decision is VerdictDecision.Allow or VerdictDecision.Rewrite &&
+            await judge.JudgeAsync(tenant, Stage.Name, "User", outcome.Text) is { } judgeVerdict)
+            outcome = outcome with { Decision = judgeVerdict, Verdicts = [.. outcome.Verdicts, judgeVerdict] };
         await PublishVerdictsAsync(turn, outcome);
         var judged = turn with { Verdict = outcome.Decision, Text = outcome.Text };
         if (outcome.Decision.Decision is VerdictDecision.Allow or VerdictDecision.Rewrite)

@@ -11,13 +11,18 @@ public interface IOutputGuardrailStageGrain : IGrainWithStringKey;
 /// discounts and finance/legal advice) in place of the model's answer, which the event keeps.
 /// </summary>
 [ImplicitStreamSubscription(Topics.AgentResponsesRaw)]
-public sealed class OutputGuardrailStageGrain() : StageGrain(Stage.OutputGuardrail), IOutputGuardrailStageGrain
+public sealed class OutputGuardrailStageGrain(ModelJudge judge) : StageGrain(Stage.OutputGuardrail), IOutputGuardrailStageGrain
 {
     private static readonly GuardrailChain Chain = GuardrailChain.Output();
 
     protected override async Task HandleAsync(CloudEvent e, ChatTurn turn)
     {
-        var outcome = Chain.Run(await TenantAsync(turn), turn.Answer ?? "");
+        var tenant = await TenantAsync(turn);
+        var outcome = Chain.Run(tenant, turn.Answer ?? "");
+        // The optional LLM judge is asked only when the fast detectors let the text through.
+        if (outcome.Decision.Decision is VerdictDecision.Allow or VerdictDecision.Rewrite &&
+            await judge.JudgeAsync(tenant, Stage.Name, "Agent", outcome.Text) is { } judgeVerdict)
+            outcome = outcome with { Decision = judgeVerdict, Verdicts = [.. outcome.Verdicts, judgeVerdict] };
         await PublishVerdictsAsync(turn, outcome);
         var judged = turn with { Verdict = outcome.Decision };
         if (outcome.Decision.Decision is VerdictDecision.Allow or VerdictDecision.Rewrite)

@@ -14,9 +14,11 @@ namespace Portal.Tests.EndToEnd;
 public sealed class PortalServer : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
+    // A free port of our own: the factory's Kestrel otherwise binds the default 5000, which parallel fixtures share.
     private readonly WebApplicationFactory<Program> _factory = new WebApplicationFactory<Program>()
-        .WithWebHostBuilder(b => b.UseEnvironment("Development").UseSetting("Kafka:Embedded:BootstrapFile",
-            Path.Combine(Path.GetTempPath(), "agent-platform-tests", Guid.NewGuid().ToString("N"))));
+        .WithWebHostBuilder(b => b.UseEnvironment("Development")
+            .UseUrls($"http://127.0.0.1:{FreePort()}")
+            .UseSetting("Kafka:Embedded:BootstrapFile", Path.Combine(Path.GetTempPath(), "agent-platform-tests", Guid.NewGuid().ToString("N"))));
 
     private IPlaywright? _playwright;
 
@@ -26,8 +28,7 @@ public sealed class PortalServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // A free port of our own: UseKestrel(0) falls back to the default 5000, which parallel fixtures share.
-        _factory.UseKestrel(FreePort());
+        _factory.UseKestrel();
         _factory.StartServer();
         BaseUrl = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 

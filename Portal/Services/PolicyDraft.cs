@@ -24,6 +24,7 @@ public sealed class PolicyDraft
     public double MaxDiscountPercent { get; set; }
     public decimal MaxDiscountAmount { get; set; }
     public bool HoldFinanceAndLegalAdvice { get; set; }
+    public bool UseModelJudge { get; set; }
     public string BrandTerms { get; set; } = "";
     public string Competitors { get; set; } = "";
     public List<TopicDraft> Allowed { get; } = [];
@@ -37,7 +38,7 @@ public sealed class PolicyDraft
             ToxicityReviewAbove = p.ToxicityReviewAbove, ToxicityBlockAbove = p.ToxicityBlockAbove, InjectionBlockAbove = p.InjectionBlockAbove,
             CustomerPii = p.CustomerPii, MaxDiscountPercent = p.MaxDiscountPercent, MaxDiscountAmount = p.MaxDiscountAmount,
             HoldFinanceAndLegalAdvice = p.HoldFinanceAndLegalAdvice, BrandTerms = string.Join(Environment.NewLine, p.BrandTerms),
-            Competitors = string.Join(Environment.NewLine, p.Competitors),
+            Competitors = string.Join(Environment.NewLine, p.Competitors), UseModelJudge = p.UseModelJudge,
         };
         draft.Allowed.AddRange(p.AllowedTopics.Select(kv => new TopicDraft { Name = kv.Key, Examples = string.Join(Environment.NewLine, kv.Value) }));
         draft.Blocked.AddRange(p.BlockedTopics.Select(kv => new TopicDraft { Name = kv.Key, Examples = string.Join(Environment.NewLine, kv.Value) }));
@@ -49,7 +50,7 @@ public sealed class PolicyDraft
         Version = Version, OnTopicThreshold = OnTopicThreshold, OffTopicMargin = OffTopicMargin,
         ToxicityReviewAbove = ToxicityReviewAbove, ToxicityBlockAbove = ToxicityBlockAbove, InjectionBlockAbove = InjectionBlockAbove,
         CustomerPii = CustomerPii, MaxDiscountPercent = MaxDiscountPercent, MaxDiscountAmount = MaxDiscountAmount,
-        HoldFinanceAndLegalAdvice = HoldFinanceAndLegalAdvice, BrandTerms = Lines(BrandTerms), Competitors = Lines(Competitors),
+        HoldFinanceAndLegalAdvice = HoldFinanceAndLegalAdvice, BrandTerms = Lines(BrandTerms), Competitors = Lines(Competitors), UseModelJudge = UseModelJudge,
         AllowedTopics = Topics(Allowed), BlockedTopics = Topics(Blocked),
     };
 
