@@ -40,6 +40,8 @@ public sealed class TenantGrain([PersistentState("tenant", "tenants")] IPersiste
         if (errors.Count > 0) return new PolicyUpdate(false, profile.Policy.Version, errors);
         var version = profile.Policy.Version + 1;
         state.State.Profile = profile with { Policy = policy with { Version = version } };
+        // Index the topic examples now, so the first message under the new version doesn't pay for it.
+        _ = Guardrails.TopicClassifier.For(state.State.Profile.Policy);
         state.State.PolicyHistory.Add(new PolicyChange(version, changedBy, DateTimeOffset.UtcNow));
         await state.WriteStateAsync();
         return new PolicyUpdate(true, version, []);
