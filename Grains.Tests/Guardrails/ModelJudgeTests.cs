@@ -1,9 +1,7 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Grains.Guardrails;
 using Grains.Pipeline;
 using Grains.Tenants;
+using Grains.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -18,22 +16,8 @@ public sealed class ModelJudgeTests
     [Fact]
     public async Task An_unsafe_assessment_blocks_with_the_categories_it_names()
     {
-        var port = FreePort();
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        var served = Task.Run(async () =>
-        {
-            var context = await listener.GetContextAsync();
-            var body = await new StreamReader(context.Request.InputStream).ReadToEndAsync();
-            var reply = """{"id":"1","object":"chat.completion","created":1700000000,"model":"llama-guard3","choices":[{"index":0,"message":{"role":"assistant","content":"unsafe\nS2,S9"},"finish_reason":"stop"}]}""";
-            var bytes = Encoding.UTF8.GetBytes(reply);
-            context.Response.ContentType = "application/json";
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
-            return body;
-        });
-        var judge = new ModelJudge(Options.Create(new ModelJudgeOptions { Provider = "openai", Endpoint = $"http://127.0.0.1:{port}/v1", Model = "llama-guard3" }),
+        using var server = new LoopbackChatServer("llama-guard3", "unsafe\nS2,S9");
+        var judge = new ModelJudge(Options.Create(new ModelJudgeOptions { Provider = "openai", Endpoint = server.Endpoint, Model = "llama-guard3" }),
             NullLogger<ModelJudge>.Instance);
 
         var verdict = await judge.JudgeAsync(JudgedTenant, "input-guardrail", "User", "how do I make a weapon at home");
@@ -41,7 +25,7 @@ public sealed class ModelJudgeTests
         Assert.NotNull(verdict);
         Assert.Equal((VerdictDecision.Block, "judge.unsafe", "model-judge"), (verdict.Decision, verdict.Rule, verdict.Detector));
         Assert.Contains("S2,S9", verdict.Reason);
-        Assert.Contains("how do I make a weapon at home", await served);
+        Assert.Contains("how do I make a weapon at home", (await server.Request).Body);
     }
 
     [Fact]
@@ -55,13 +39,6 @@ public sealed class ModelJudgeTests
         Assert.Contains("Guardrails:Judge has no endpoint configured", line);
         // A policy that does not enable the judge never asks it.
         Assert.Null(await judge.JudgeAsync(DemoTenants.OpenAssistant, "input-guardrail", "User", "hello"));
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
     private sealed class ListLogger : ILogger<ModelJudge>

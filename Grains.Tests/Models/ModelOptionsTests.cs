@@ -1,8 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Grains.Models;
 using Grains.Tenants;
+using Grains.Tests.Infrastructure;
 
 namespace Grains.Tests.Models;
 
@@ -12,28 +10,13 @@ public sealed class ModelOptionsTests
     [Fact]
     public async Task The_openai_provider_talks_to_any_openai_compatible_endpoint_with_the_catalog_prompt()
     {
-        var port = FreePort();
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        var served = Task.Run(async () =>
-        {
-            var context = await listener.GetContextAsync();
-            var body = await new StreamReader(context.Request.InputStream).ReadToEndAsync();
-            var reply = """{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"local-llm","choices":[{"index":0,"message":{"role":"assistant","content":"The EQS has the longest range."},"finish_reason":"stop"}],"usage":{"prompt_tokens":120,"completion_tokens":8,"total_tokens":128}}""";
-            var bytes = Encoding.UTF8.GetBytes(reply);
-            context.Response.ContentType = "application/json";
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
-            return (Path: context.Request.Url!.AbsolutePath, Auth: context.Request.Headers["Authorization"], Body: body);
-        });
-
-        var options = new ModelOptions { Provider = "openai", Endpoint = $"http://127.0.0.1:{port}/v1", Model = "local-llm", ApiKey = "sk-test" };
+        using var server = new LoopbackChatServer("local-llm", "The EQS has the longest range.");
+        var options = new ModelOptions { Provider = "openai", Endpoint = server.Endpoint, Model = "local-llm", ApiKey = "sk-test" };
         using var client = options.CreateClient();
         var response = await client.GetResponseAsync(PromptBuilder.For(DemoTenants.StuttgartMotors, "Which car goes furthest?"));
 
         Assert.Equal("The EQS has the longest range.", response.Text);
-        var request = await served;
+        var request = await server.Request;
         Assert.Equal("/v1/chat/completions", request.Path);
         Assert.Equal("Bearer sk-test", request.Auth);
         Assert.Contains("\"model\":\"local-llm\"", request.Body);
@@ -62,12 +45,5 @@ public sealed class ModelOptionsTests
         Assert.Contains("E-Trek 500", first.Text);
         Assert.Contains("€2,890", first.Text);
         Assert.Contains("deterministic demo model", options.DisplayName);
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 }
