@@ -10,11 +10,12 @@ namespace Grains.Tests.Infrastructure;
 /// storage of a deployment, so that crash tests measure the Kafka path and not lost memory storage.
 /// Stores serialized copies with ETags, like a real store.
 /// </summary>
-public sealed class SharedGrainStorage(Serializer serializer) : IGrainStorage
+public sealed class SharedGrainStorage(Serializer serializer, string scope) : IGrainStorage
 {
     private static readonly ConcurrentDictionary<string, (byte[] Data, string ETag)> Store = new();
 
-    private static string Key(string stateName, GrainId grainId) => stateName + "/" + grainId;
+    // Scoped per test cluster: grains with fixed ids (the control grain) must not share state across tests.
+    private string Key(string stateName, GrainId grainId) => scope + "/" + stateName + "/" + grainId;
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {

@@ -22,7 +22,7 @@ public sealed class PipelineFailoverTests
         {
             silo.AddAgentPlatform(kafka);
             foreach (var store in new[] { "conversations", "tenants" })
-                silo.Services.AddKeyedSingleton<IGrainStorage>(store, (sp, _) => ActivatorUtilities.CreateInstance<SharedGrainStorage>(sp));
+                silo.Services.AddKeyedSingleton<IGrainStorage>(store, (sp, _) => ActivatorUtilities.CreateInstance<SharedGrainStorage>(sp, prefix));
         });
         await using var cluster = builder.Build();
         await cluster.DeployAsync();

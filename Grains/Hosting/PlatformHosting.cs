@@ -4,7 +4,9 @@ using Grains.Tenants;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Providers;
 using Orleans.Streams;
 using Streaming.Kafka;
 using Streaming.Kafka.Embedded;
@@ -36,13 +38,24 @@ public static class PlatformHosting
     {
         silo.AddMemoryGrainStorage("PubSubStore")
             .AddMemoryGrainStorage("tenants")
-            .AddMemoryGrainStorage("conversations");
+            .AddMemoryGrainStorage("conversations")
+            .AddMemoryGrainStorage("control");
         foreach (var stage in Stage.All)
             silo.AddKafkaStreams(stage.Name, c =>
             {
                 c.ConfigureKafka(ob => ob.Configure(o => Apply(o, kafka, stage)));
                 c.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+                // Stages start stopped; the start-up task below starts those no operator has paused,
+                // so a silo that starts while a stage is paused never consumes from it.
+                c.ConfigureLifecycle(ob => ob.Configure(o => o.StartupState = StreamLifecycleOptions.RunState.AgentsStopped));
             });
+        silo.AddStartupTask(async (sp, ct) =>
+        {
+            var stages = await sp.GetRequiredService<IGrainFactory>().GetGrain<Control.IControlGrain>(0).GetStages();
+            foreach (var stage in stages.Where(s => !s.Paused))
+                if (sp.GetRequiredKeyedService<IStreamProvider>(stage.Stage) is IControllable provider)
+                    await provider.ExecuteCommand((int)Orleans.Providers.Streams.Common.PersistentStreamProviderCommand.StartAgents, null);
+        });
         if (kafka.Embedded is { } embedded)
             silo.Services.TryAddSingleton<IKafkaTopicCreator>(new EmbeddedTopicCreator(embedded));
         silo.Services.TryAddSingleton(TimeProvider.System);
