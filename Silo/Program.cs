@@ -6,16 +6,14 @@ var builder = WebApplication.CreateBuilder(args);
 var kafka = builder.AddPlatformKafka();
 builder.UseOrleans(silo =>
 {
-    var orleans = builder.Configuration.GetSection("Orleans");
-    silo.UseLocalhostClustering(
-        siloPort: orleans.GetValue("SiloPort", 11111),
-        gatewayPort: orleans.GetValue("GatewayPort", 30000),
-        primarySiloEndpoint: new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, orleans.GetValue("PrimarySiloPort", 11111)),
-        serviceId: orleans["ServiceId"] ?? "agent-platform",
-        clusterId: orleans["ClusterId"] ?? "dev");
-    silo.AddAgentPlatform(kafka, seedDemoTenants: orleans.GetValue("SeedDemoTenants", true));
+    silo.UsePlatformClustering(builder.Configuration);
+    silo.AddAgentPlatform(kafka, seedDemoTenants: builder.Configuration.GetValue("Orleans:SeedDemoTenants", true));
 });
 
 var app = builder.Build();
-app.MapGet("/health", (PlatformKafkaOptions k) => Results.Ok(new { status = "healthy", kafka = k.BootstrapServers, embedded = k.IsEmbedded }));
+app.MapGet("/health", async (PlatformKafkaOptions k, IGrainFactory grains) =>
+{
+    var silos = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+    return Results.Ok(new { status = "healthy", kafka = k.BootstrapServers, embedded = k.IsEmbedded, activeSilos = silos.Keys.Select(s => s.ToString()) });
+});
 app.Run();

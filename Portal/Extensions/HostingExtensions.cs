@@ -17,7 +17,7 @@ public static class HostingExtensions
         var kafka = builder.AddPlatformKafka();
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering();
+            silo.UsePlatformClustering(builder.Configuration);
             silo.AddAgentPlatform(kafka);
             silo.AddDashboard();
         });
