@@ -14,10 +14,12 @@ namespace Portal.Tests.EndToEnd;
 public sealed class PortalServer : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
-    // A free port of our own: the factory's Kestrel otherwise binds the default 5000, which parallel fixtures share.
+    // Port 0: Kestrel picks a free port when it binds (the address is read back below). Without it the
+    // factory binds the default 5000, which parallel fixtures share; a port picked in advance can be
+    // taken by the fixture's own embedded brokers before Kestrel binds it.
     private readonly WebApplicationFactory<Program> _factory = new WebApplicationFactory<Program>()
         .WithWebHostBuilder(b => b.UseEnvironment("Development")
-            .UseUrls($"http://127.0.0.1:{FreePort()}")
+            .UseUrls("http://127.0.0.1:0")
             .UseSetting("Kafka:Embedded:BootstrapFile", Path.Combine(Path.GetTempPath(), "agent-platform-tests", Guid.NewGuid().ToString("N"))));
 
     private IPlaywright? _playwright;
@@ -53,13 +55,6 @@ public sealed class PortalServer : IAsyncLifetime
     /// <summary>Saves what the test saw, for people to look at (test output folder, not committed).</summary>
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", name + ".png"), FullPage = true });
-
-    private static int FreePort()
-    {
-        using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        socket.Start();
-        return ((System.Net.IPEndPoint)socket.LocalEndpoint).Port;
-    }
 
     public async Task DisposeAsync()
     {
