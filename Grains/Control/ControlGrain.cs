@@ -36,6 +36,15 @@ public interface IControlGrain : IGrainWithIntegerKey
     [Alias("resume")] Task ResumeStage(string stage, string by);
 
     [Alias("history")] Task<IReadOnlyList<ControlChange>> GetHistory();
+
+    /// <summary>
+    /// Hard stop: from now on every answer in the scope (all, tenant:ID, tier:NAME) is held for a
+    /// person's approval instead of being sent. Switching it off applies to the next answer.
+    /// </summary>
+    [Alias("set-hold")] Task SetHold(string scope, bool on, string by, string? reason);
+
+    /// <summary>Read on every answer; read-only so reads interleave.</summary>
+    [Alias("holds"), Orleans.Concurrency.ReadOnly] Task<IReadOnlyCollection<string>> GetHolds();
 }
 
 /// <summary>Owns the platform's stop switches (one grain: switched rarely, read at silo start).</summary>
@@ -66,6 +75,17 @@ public sealed class ControlGrain(
         await SendToAllSilos(stage, PersistentStreamProviderCommand.StartAgents);
     }
 
+    public async Task SetHold(string scope, bool on, string by, string? reason)
+    {
+        if (!HoldScope.IsValid(scope))
+            throw new ArgumentException($"Unknown hold scope '{scope}': use all, tenant:ID or tier:free|pro|enterprise.", nameof(scope));
+        if (on) state.State.Holds.Add(scope); else state.State.Holds.Remove(scope);
+        state.State.History.Add(new ControlChange(scope, on ? "hold answers" : "release hold", by, time.GetUtcNow(), reason));
+        await state.WriteStateAsync();
+    }
+
+    public Task<IReadOnlyCollection<string>> GetHolds() => Task.FromResult<IReadOnlyCollection<string>>(state.State.Holds.ToList());
+
     public Task<IReadOnlyList<ControlChange>> GetHistory() =>
         Task.FromResult<IReadOnlyList<ControlChange>>(state.State.History.AsEnumerable().Reverse().Take(200).ToList());
 
@@ -95,4 +115,5 @@ public sealed class ControlState
 {
     [Id(0)] public Dictionary<string, StageControl> Paused { get; set; } = [];
     [Id(1)] public List<ControlChange> History { get; set; } = [];
+    [Id(2)] public HashSet<string> Holds { get; set; } = [];
 }

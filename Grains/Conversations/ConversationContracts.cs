@@ -6,7 +6,7 @@ namespace Grains.Conversations;
 public enum Speaker { Customer, Assistant }
 
 /// <summary>Where a customer's message stands, as the customer sees it.</summary>
-public enum LineStatus { Pending, Answered, Rejected, Replaced, Failed }
+public enum LineStatus { Pending, Answered, Rejected, Replaced, Failed, Held }
 
 [GenerateSerializer, Immutable]
 public sealed record ChatLine(

@@ -17,6 +17,9 @@ namespace Grains.Conversations;
 [ImplicitStreamSubscription(Topics.AgentResponsesFlagged)]
 [ImplicitStreamSubscription(Topics.UserMessagesRejected)]
 [ImplicitStreamSubscription(Topics.AgentResponsesFailed)]
+[ImplicitStreamSubscription(Topics.AgentResponsesPendingApproval)]
+[ImplicitStreamSubscription(Topics.AgentResponsesApproved)]
+[ImplicitStreamSubscription(Topics.AgentResponsesRejected)]
 public sealed class ConversationGrain(
     [PersistentState("conversation", "conversations")] IPersistentState<ConversationState> state,
     TimeProvider time,
@@ -126,30 +129,56 @@ public sealed class ConversationGrain(
     private async Task ApplyOutcomeAsync(CloudEvent e)
     {
         var turn = ChatEvents.Turn(e);
+        if (e.Type == ChatEventTypes.ResponseHeld)
+        {
+            await HoldAsync(turn);
+            return;
+        }
         // Idempotent by turn: a redelivered or duplicated outcome never produces a second answer.
         if (!state.State.DecidedTurns.Add(turn.TurnId)) return;
 
         var (status, outcome, answer, note) = e.Type switch
         {
             ChatEventTypes.ResponseFinal => (LineStatus.Answered, TurnOutcome.Answered, turn.Answer ?? "", turn.ModelName),
+            ChatEventTypes.ResponseApproved => (LineStatus.Answered, TurnOutcome.Answered, turn.Answer ?? "", "Reviewed by our team."),
             ChatEventTypes.ResponseFlagged => (LineStatus.Replaced, TurnOutcome.Replaced, turn.Verdict?.CustomerMessage ?? "", "Our standard answer was sent instead of the assistant's."),
+            ChatEventTypes.ResponseRejected => (LineStatus.Replaced, TurnOutcome.Replaced, turn.Answer ?? "", "Our team replaced the assistant's answer."),
             ChatEventTypes.MessageRejected => (LineStatus.Rejected, TurnOutcome.Rejected, turn.Verdict?.CustomerMessage ?? "", "Your message was not passed to the assistant."),
             ChatEventTypes.ResponseFailed => (LineStatus.Failed, TurnOutcome.Failed, turn.Answer ?? "", "The assistant could not answer."),
             _ => (LineStatus.Failed, TurnOutcome.Failed, "", $"unexpected event type {e.Type}"),
         };
         var now = time.GetUtcNow();
-        var index = state.State.Lines.FindIndex(l => l.TurnId == turn.TurnId && l.Role == Speaker.Customer);
-        if (index >= 0)
-        {
-            state.State.Lines[index] = state.State.Lines[index] with { Status = status };
-            Notify(state.State.Lines[index]);
-        }
-        var reply = new ChatLine(turn.TurnId, Speaker.Assistant, answer, status, now, note);
-        state.State.Lines.Add(reply);
+        SetCustomerStatus(turn.TurnId, status);
+        Upsert(new ChatLine(turn.TurnId, Speaker.Assistant, answer, status, now, note));
         await state.WriteStateAsync();
-        Notify(reply);
 
         GrainFactory.GetGrain<ITierGrain>(turn.Tier.ToString()).Record(outcome, (now - turn.SubmittedAt).TotalMilliseconds, turn.ModelMilliseconds ?? 0).Ignore();
+    }
+
+    /// <summary>A held answer: the customer sees that a person is reviewing it; the team's queue gets it.</summary>
+    private async Task HoldAsync(ChatTurn turn)
+    {
+        if (state.State.DecidedTurns.Contains(turn.TurnId)) return; // decided already (redelivered hold)
+        await GrainFactory.GetGrain<Approvals.IApprovalQueueGrain>(Approvals.Teams.Review).Add(new Approvals.ApprovalItem(turn, time.GetUtcNow()));
+        SetCustomerStatus(turn.TurnId, LineStatus.Held);
+        Upsert(new ChatLine(turn.TurnId, Speaker.Assistant, turn.Verdict?.CustomerMessage ?? "A member of our team is reviewing the answer.", LineStatus.Held, time.GetUtcNow(), "Held for review."));
+        await state.WriteStateAsync();
+    }
+
+    private void SetCustomerStatus(string turnId, LineStatus status)
+    {
+        var index = state.State.Lines.FindIndex(l => l.TurnId == turnId && l.Role == Speaker.Customer);
+        if (index < 0) return;
+        state.State.Lines[index] = state.State.Lines[index] with { Status = status };
+        Notify(state.State.Lines[index]);
+    }
+
+    /// <summary>One assistant line per turn: a reviewed answer replaces the "being reviewed" line.</summary>
+    private void Upsert(ChatLine line)
+    {
+        var index = state.State.Lines.FindIndex(l => l.TurnId == line.TurnId && l.Role == line.Role);
+        if (index >= 0) state.State.Lines[index] = line; else state.State.Lines.Add(line);
+        Notify(line);
     }
 
     public Task Subscribe(IConversationObserver observer)

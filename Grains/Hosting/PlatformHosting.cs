@@ -39,7 +39,8 @@ public static class PlatformHosting
         silo.AddMemoryGrainStorage("PubSubStore")
             .AddMemoryGrainStorage("tenants")
             .AddMemoryGrainStorage("conversations")
-            .AddMemoryGrainStorage("control");
+            .AddMemoryGrainStorage("control")
+            .AddMemoryGrainStorage("approvals");
         foreach (var stage in Stage.All)
             silo.AddKafkaStreams(stage.Name, c =>
             {

@@ -24,6 +24,8 @@ public sealed record ChatTurn
     /// <summary>Time spent inside the model call, so pipeline overhead can be measured without it.</summary>
     [Id(9)] public double? ModelMilliseconds { get; init; }
     [Id(10)] public string? TraceId { get; init; }
+    /// <summary>Who decided a held answer (approve or reject), for the customer's note and the audit.</summary>
+    [Id(11)] public string? DecidedBy { get; init; }
 }
 
 /// <summary>
@@ -59,6 +61,9 @@ public static class ChatEventTypes
     public const string ResponseFlagged = "agent.response.flagged";
     public const string ResponseFailed = "agent.response.failed";
     public const string GuardrailEvaluated = "guardrail.evaluated";
+    public const string ResponseHeld = "agent.response.held";
+    public const string ResponseApproved = "agent.response.approved";
+    public const string ResponseRejected = "agent.response.rejected";
 }
 
 public static class ChatEvents

@@ -25,7 +25,20 @@ public sealed class OutputGuardrailStageGrain(ModelJudge judge) : StageGrain(Sta
             outcome = outcome with { Decision = judgeVerdict, Verdicts = [.. outcome.Verdicts, judgeVerdict] };
         await PublishVerdictsAsync(turn, outcome);
         var judged = turn with { Verdict = outcome.Decision };
-        if (outcome.Decision.Decision is VerdictDecision.Allow or VerdictDecision.Rewrite)
+        var releasable = outcome.Decision.Decision is VerdictDecision.Allow or VerdictDecision.Rewrite;
+        if (releasable && Control.HoldScope.Applies(await GrainFactory.GetGrain<Control.IControlGrain>(0).GetHolds(), turn.TenantId, turn.Tier))
+        {
+            // Hard stop: the answer waits for a person; the customer is told someone is reviewing it.
+            var held = judged with
+            {
+                Answer = outcome.Text,
+                Verdict = new Verdict(Stage.Name, VerdictDecision.Hold, "hardstop.hold", "every answer in this scope is held for approval",
+                    "A member of our team is reviewing the answer and will send it shortly.", 1.0, "hard-stop", tenant.Policy.Version),
+            };
+            await PublishAsync(Topics.AgentResponsesPendingApproval, held, ChatEventTypes.ResponseHeld, "held");
+            return;
+        }
+        if (releasable)
             await PublishAsync(Topics.AgentResponsesFinal, judged with { Answer = outcome.Text }, ChatEventTypes.ResponseFinal, "final");
         else
             await PublishAsync(Topics.AgentResponsesFlagged, judged, ChatEventTypes.ResponseFlagged, "flagged");

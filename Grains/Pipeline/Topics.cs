@@ -13,6 +13,9 @@ public static class Topics
     public const string AgentResponsesFinal = "agent.responses.final";
     public const string AgentResponsesFlagged = "agent.responses.flagged";
     public const string AgentResponsesFailed = "agent.responses.failed";
+    public const string AgentResponsesPendingApproval = "agent.responses.pending_approval";
+    public const string AgentResponsesApproved = "agent.responses.approved";
+    public const string AgentResponsesRejected = "agent.responses.rejected";
     public const string DeadLetter = "streams.deadletter";
     /// <summary>Every guardrail evaluation with all its verdicts, for audit and analytics.</summary>
     public const string GuardrailVerdicts = "guardrail.verdicts";
@@ -29,7 +32,8 @@ public static class Topics
     [
         UserMessagesRaw, UserMessagesCleaned, UserMessagesRejected,
         AgentRequestsFree, AgentRequestsPro, AgentRequestsEnterprise,
-        AgentResponsesRaw, AgentResponsesFinal, AgentResponsesFlagged, AgentResponsesFailed, GuardrailVerdicts, DeadLetter,
+        AgentResponsesRaw, AgentResponsesFinal, AgentResponsesFlagged, AgentResponsesFailed,
+        AgentResponsesPendingApproval, AgentResponsesApproved, AgentResponsesRejected, GuardrailVerdicts, DeadLetter,
     ];
 }
 
@@ -45,7 +49,8 @@ public sealed record Stage(string Name, string Title, string[] Topics)
         [Pipeline.Topics.AgentRequestsEnterprise, Pipeline.Topics.AgentRequestsPro, Pipeline.Topics.AgentRequestsFree]);
     public static readonly Stage OutputGuardrail = new("output-guardrail", "Output guardrail", [Pipeline.Topics.AgentResponsesRaw]);
     public static readonly Stage Delivery = new("delivery", "Delivery to customers",
-        [Pipeline.Topics.AgentResponsesFinal, Pipeline.Topics.AgentResponsesFlagged, Pipeline.Topics.UserMessagesRejected, Pipeline.Topics.AgentResponsesFailed]);
+        [Pipeline.Topics.AgentResponsesFinal, Pipeline.Topics.AgentResponsesFlagged, Pipeline.Topics.UserMessagesRejected, Pipeline.Topics.AgentResponsesFailed,
+         Pipeline.Topics.AgentResponsesPendingApproval, Pipeline.Topics.AgentResponsesApproved, Pipeline.Topics.AgentResponsesRejected]);
 
     public static readonly Stage[] All = [InputGuardrail, TierRouter, Model, OutputGuardrail, Delivery];
 }
