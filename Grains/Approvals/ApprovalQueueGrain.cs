@@ -18,8 +18,19 @@ public sealed record ApprovalDecision(
     [property: Id(3)] DateTimeOffset? DecidedAt,
     [property: Id(4)] string Message);
 
+/// <summary>A moderator's screen watching a queue. One-way: a slow browser never blocks the queue.</summary>
+public interface IApprovalQueueObserver : IGrainObserver
+{
+    [Orleans.Concurrency.OneWay, Alias("changed")] Task OnQueueChanged();
+}
+
 public interface IApprovalQueueGrain : IGrainWithStringKey
 {
+    /// <summary>Watch the queue; call again within two minutes to stay subscribed.</summary>
+    [Alias("subscribe")] Task Subscribe(IApprovalQueueObserver observer);
+
+    [Alias("unsubscribe")] Task Unsubscribe(IApprovalQueueObserver observer);
+
     /// <summary>Adds a held answer; adding the same turn again changes nothing (redelivery).</summary>
     [Alias("add")] Task Add(ApprovalItem item);
 
@@ -41,11 +52,37 @@ public sealed class ApprovalQueueGrain(
     [PersistentState("queue", "approvals")] IPersistentState<ApprovalQueueState> state,
     TimeProvider time) : Grain, IApprovalQueueGrain
 {
+    private static readonly TimeSpan ObserverLease = TimeSpan.FromMinutes(2);
+    private readonly Dictionary<IApprovalQueueObserver, DateTimeOffset> _observers = [];
+
+    public Task Subscribe(IApprovalQueueObserver observer)
+    {
+        _observers[observer] = time.GetUtcNow() + ObserverLease;
+        return Task.CompletedTask;
+    }
+
+    public Task Unsubscribe(IApprovalQueueObserver observer)
+    {
+        _observers.Remove(observer);
+        return Task.CompletedTask;
+    }
+
+    private void NotifyObservers()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (observer, expires) in _observers.ToList())
+        {
+            if (expires < now) { _observers.Remove(observer); continue; }
+            observer.OnQueueChanged().Ignore();
+        }
+    }
+
     public async Task Add(ApprovalItem item)
     {
         if (state.State.Items.ContainsKey(item.Turn.TurnId)) return;
         state.State.Items[item.Turn.TurnId] = new ApprovalEntry { Item = item };
         await state.WriteStateAsync();
+        NotifyObservers();
     }
 
     public Task<IReadOnlyList<ApprovalItem>> Pending() => Task.FromResult<IReadOnlyList<ApprovalItem>>(
@@ -85,6 +122,7 @@ public sealed class ApprovalQueueGrain(
         entry.DecidedAt = time.GetUtcNow();
         entry.FinalText = turn.Answer;
         await state.WriteStateAsync();
+        NotifyObservers();
         return new ApprovalDecision(true, outcome, by, entry.DecidedAt, $"{char.ToUpperInvariant(outcome[0])}{outcome[1..]}: the customer gets the answer now.");
     }
 }

@@ -24,6 +24,7 @@ public static class HostingExtensions
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddScoped<ConversationSubscription>();
+        builder.Services.AddScoped<ApprovalQueueSubscription>();
         builder.Services.AddSingleton<PipelineMonitor>();
         return builder;
     }
