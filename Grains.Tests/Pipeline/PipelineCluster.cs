@@ -70,11 +70,22 @@ public sealed class ScriptedModel : IChatClient
 {
     private readonly CatalogResponder _inner = new();
 
+    /// <summary>Answers a real model might give that the output guardrails must escalate.</summary>
+    public static readonly (string Marker, string Answer)[] Scripted =
+    [
+        ("[[discount]]", "Good news: I can give you 15% off the GLC if you order today."),
+        ("[[finance]]", "You should invest your savings in our partner fund, it has guaranteed returns."),
+        ("[[legal]]", "You could sue the previous owner for hiding that damage."),
+    ];
+
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var list = messages.ToList();
         if (list.Last().Text.Contains("[[fail]]", StringComparison.Ordinal))
             throw new HttpRequestException("model endpoint returned 503 Service Unavailable");
+        foreach (var (marker, answer) in Scripted)
+            if (list.Last().Text.Contains(marker, StringComparison.Ordinal))
+                return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answer)) { ModelId = "scripted" });
         if (list.Last().Text.Contains("[[hang]]", StringComparison.Ordinal))
             return Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith<ChatResponse>(_ => throw new OperationCanceledException(cancellationToken), TaskScheduler.Default);
         return _inner.GetResponseAsync(list, options, cancellationToken);

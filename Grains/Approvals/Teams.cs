@@ -1,8 +1,31 @@
+using Grains.Pipeline;
+
 namespace Grains.Approvals;
 
-/// <summary>Moderation teams, each with its own approval queue.</summary>
+/// <summary>Moderation teams, each with its own topic and approval queue; a held answer's rule says which.</summary>
 public static class Teams
 {
-    /// <summary>General review: hard-stopped answers.</summary>
+    /// <summary>General review: hard-stopped answers and holds without a specialist team.</summary>
     public const string Review = "review";
+    public const string Discount = "discount";
+    public const string Finance = "finance";
+    public const string Legal = "legal";
+
+    public static readonly string[] All = [Review, Discount, Finance, Legal];
+
+    public static string ForRule(string? rule) => rule switch
+    {
+        "discount.above-threshold" => Discount,
+        "domain.finance" => Finance,
+        "domain.legal" => Legal,
+        _ => Review,
+    };
+
+    public static string TopicFor(string team) => team switch
+    {
+        Discount => Topics.DiscountQueriesPendingApproval,
+        Finance => Topics.FinanceQueriesPendingApproval,
+        Legal => Topics.LegalQueriesPendingApproval,
+        _ => Topics.AgentResponsesPendingApproval,
+    };
 }

@@ -20,6 +20,9 @@ namespace Grains.Conversations;
 [ImplicitStreamSubscription(Topics.AgentResponsesPendingApproval)]
 [ImplicitStreamSubscription(Topics.AgentResponsesApproved)]
 [ImplicitStreamSubscription(Topics.AgentResponsesRejected)]
+[ImplicitStreamSubscription(Topics.DiscountQueriesPendingApproval)]
+[ImplicitStreamSubscription(Topics.FinanceQueriesPendingApproval)]
+[ImplicitStreamSubscription(Topics.LegalQueriesPendingApproval)]
 public sealed class ConversationGrain(
     [PersistentState("conversation", "conversations")] IPersistentState<ConversationState> state,
     TimeProvider time,
@@ -159,7 +162,8 @@ public sealed class ConversationGrain(
     private async Task HoldAsync(ChatTurn turn)
     {
         if (state.State.DecidedTurns.Contains(turn.TurnId)) return; // decided already (redelivered hold)
-        await GrainFactory.GetGrain<Approvals.IApprovalQueueGrain>(Approvals.Teams.Review).Add(new Approvals.ApprovalItem(turn, time.GetUtcNow()));
+        var team = Approvals.Teams.ForRule(turn.Verdict?.Rule);
+        await GrainFactory.GetGrain<Approvals.IApprovalQueueGrain>(team).Add(new Approvals.ApprovalItem(turn, time.GetUtcNow()));
         SetCustomerStatus(turn.TurnId, LineStatus.Held);
         Upsert(new ChatLine(turn.TurnId, Speaker.Assistant, turn.Verdict?.CustomerMessage ?? "A member of our team is reviewing the answer.", LineStatus.Held, time.GetUtcNow(), "Held for review."));
         await state.WriteStateAsync();

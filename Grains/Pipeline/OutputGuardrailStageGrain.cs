@@ -6,9 +6,10 @@ namespace Grains.Pipeline;
 public interface IOutputGuardrailStageGrain : IGrainWithStringKey;
 
 /// <summary>
-/// <c>agent.responses.raw</c> → <c>agent.responses.final</c>, or <c>agent.responses.flagged</c>
-/// with the customer message of the deciding verdict (the brand fallback, or a holding message for
-/// discounts and finance/legal advice) in place of the model's answer, which the event keeps.
+/// <c>agent.responses.raw</c> → <c>agent.responses.final</c>; or <c>agent.responses.flagged</c> with
+/// the brand fallback in place of the model's answer (which the event keeps); or, for a hold, the
+/// team topic its rule names (<c>discount|finance|legal.queries.pending_approval</c>, else
+/// <c>agent.responses.pending_approval</c>), as for every answer of a hard-stopped scope.
 /// </summary>
 [ImplicitStreamSubscription(Topics.AgentResponsesRaw)]
 public sealed class OutputGuardrailStageGrain(ModelJudge judge) : StageGrain(Stage.OutputGuardrail), IOutputGuardrailStageGrain
@@ -40,6 +41,9 @@ public sealed class OutputGuardrailStageGrain(ModelJudge judge) : StageGrain(Sta
         }
         if (releasable)
             await PublishAsync(Topics.AgentResponsesFinal, judged with { Answer = outcome.Text }, ChatEventTypes.ResponseFinal, "final");
+        else if (outcome.Decision.Decision == VerdictDecision.Hold)
+            // Escalation: the answer waits for the team its rule names (discount, finance, legal, review).
+            await PublishAsync(Approvals.Teams.TopicFor(Approvals.Teams.ForRule(outcome.Decision.Rule)), judged, ChatEventTypes.ResponseHeld, "held");
         else
             await PublishAsync(Topics.AgentResponsesFlagged, judged, ChatEventTypes.ResponseFlagged, "flagged");
     }

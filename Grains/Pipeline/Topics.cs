@@ -16,6 +16,9 @@ public static class Topics
     public const string AgentResponsesPendingApproval = "agent.responses.pending_approval";
     public const string AgentResponsesApproved = "agent.responses.approved";
     public const string AgentResponsesRejected = "agent.responses.rejected";
+    public const string DiscountQueriesPendingApproval = "discount.queries.pending_approval";
+    public const string FinanceQueriesPendingApproval = "finance.queries.pending_approval";
+    public const string LegalQueriesPendingApproval = "legal.queries.pending_approval";
     public const string DeadLetter = "streams.deadletter";
     /// <summary>Every guardrail evaluation with all its verdicts, for audit and analytics.</summary>
     public const string GuardrailVerdicts = "guardrail.verdicts";
@@ -33,7 +36,8 @@ public static class Topics
         UserMessagesRaw, UserMessagesCleaned, UserMessagesRejected,
         AgentRequestsFree, AgentRequestsPro, AgentRequestsEnterprise,
         AgentResponsesRaw, AgentResponsesFinal, AgentResponsesFlagged, AgentResponsesFailed,
-        AgentResponsesPendingApproval, AgentResponsesApproved, AgentResponsesRejected, GuardrailVerdicts, DeadLetter,
+        AgentResponsesPendingApproval, AgentResponsesApproved, AgentResponsesRejected,
+        DiscountQueriesPendingApproval, FinanceQueriesPendingApproval, LegalQueriesPendingApproval, GuardrailVerdicts, DeadLetter,
     ];
 }
 
@@ -50,7 +54,8 @@ public sealed record Stage(string Name, string Title, string[] Topics)
     public static readonly Stage OutputGuardrail = new("output-guardrail", "Output guardrail", [Pipeline.Topics.AgentResponsesRaw]);
     public static readonly Stage Delivery = new("delivery", "Delivery to customers",
         [Pipeline.Topics.AgentResponsesFinal, Pipeline.Topics.AgentResponsesFlagged, Pipeline.Topics.UserMessagesRejected, Pipeline.Topics.AgentResponsesFailed,
-         Pipeline.Topics.AgentResponsesPendingApproval, Pipeline.Topics.AgentResponsesApproved, Pipeline.Topics.AgentResponsesRejected]);
+         Pipeline.Topics.AgentResponsesPendingApproval, Pipeline.Topics.AgentResponsesApproved, Pipeline.Topics.AgentResponsesRejected,
+         Pipeline.Topics.DiscountQueriesPendingApproval, Pipeline.Topics.FinanceQueriesPendingApproval, Pipeline.Topics.LegalQueriesPendingApproval]);
 
     public static readonly Stage[] All = [InputGuardrail, TierRouter, Model, OutputGuardrail, Delivery];
 }
