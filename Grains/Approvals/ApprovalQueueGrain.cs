@@ -52,30 +52,21 @@ public sealed class ApprovalQueueGrain(
     [PersistentState("queue", "approvals")] IPersistentState<ApprovalQueueState> state,
     TimeProvider time) : Grain, IApprovalQueueGrain
 {
-    private static readonly TimeSpan ObserverLease = TimeSpan.FromMinutes(2);
-    private readonly Dictionary<IApprovalQueueObserver, DateTimeOffset> _observers = [];
+    private readonly ObserverLeases<IApprovalQueueObserver> _observers = new(time, TimeSpan.FromMinutes(2));
 
     public Task Subscribe(IApprovalQueueObserver observer)
     {
-        _observers[observer] = time.GetUtcNow() + ObserverLease;
+        _observers.Subscribe(observer);
         return Task.CompletedTask;
     }
 
     public Task Unsubscribe(IApprovalQueueObserver observer)
     {
-        _observers.Remove(observer);
+        _observers.Unsubscribe(observer);
         return Task.CompletedTask;
     }
 
-    private void NotifyObservers()
-    {
-        var now = time.GetUtcNow();
-        foreach (var (observer, expires) in _observers.ToList())
-        {
-            if (expires < now) { _observers.Remove(observer); continue; }
-            observer.OnQueueChanged().Ignore();
-        }
-    }
+    private void NotifyObservers() => _observers.Notify(o => o.OnQueueChanged());
 
     public async Task Add(ApprovalItem item)
     {

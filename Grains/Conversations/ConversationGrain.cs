@@ -28,7 +28,7 @@ public sealed class ConversationGrain(
     TimeProvider time,
     ILogger<ConversationGrain> logger) : Grain, IConversationGrain
 {
-    private readonly Dictionary<IConversationObserver, DateTimeOffset> _observers = [];
+    private readonly ObserverLeases<IConversationObserver> _observers = new(time, ConversationLimits.ObserverLease);
     private readonly Queue<DateTimeOffset> _recentSends = new();
 
     private string SessionId => this.GetPrimaryKeyString();
@@ -187,25 +187,17 @@ public sealed class ConversationGrain(
 
     public Task Subscribe(IConversationObserver observer)
     {
-        _observers[observer] = time.GetUtcNow() + ConversationLimits.ObserverLease;
+        _observers.Subscribe(observer);
         return Task.CompletedTask;
     }
 
     public Task Unsubscribe(IConversationObserver observer)
     {
-        _observers.Remove(observer);
+        _observers.Unsubscribe(observer);
         return Task.CompletedTask;
     }
 
-    private void Notify(ChatLine line)
-    {
-        var now = time.GetUtcNow();
-        foreach (var (observer, expires) in _observers.ToList())
-        {
-            if (expires < now) { _observers.Remove(observer); continue; }
-            observer.OnLine(line).Ignore();
-        }
-    }
+    private void Notify(ChatLine line) => _observers.Notify(o => o.OnLine(line));
 }
 
 [GenerateSerializer]

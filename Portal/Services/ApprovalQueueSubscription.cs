@@ -7,8 +7,7 @@ public sealed class ApprovalQueueSubscription(IGrainFactory grains, ILogger<Appr
 {
     private IApprovalQueueGrain? _queue;
     private IApprovalQueueObserver? _reference;
-    private PeriodicTimer? _renewal;
-    private Task? _renewing;
+    private LeaseRenewal? _renewal;
 
     public event Func<Task>? Changed;
 
@@ -17,20 +16,8 @@ public sealed class ApprovalQueueSubscription(IGrainFactory grains, ILogger<Appr
         _queue = grains.GetGrain<IApprovalQueueGrain>(team);
         _reference = grains.CreateObjectReference<IApprovalQueueObserver>(this);
         await _queue.Subscribe(_reference);
-        _renewal = new PeriodicTimer(TimeSpan.FromSeconds(40));
-        _renewing = RenewAsync(_renewal, _queue, _reference);
-    }
-
-    private async Task RenewAsync(PeriodicTimer timer, IApprovalQueueGrain queue, IApprovalQueueObserver reference)
-    {
-        try
-        {
-            while (await timer.WaitForNextTickAsync()) await queue.Subscribe(reference);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogWarning(ex, "Renewing the approval queue subscription failed");
-        }
+        var (queue, reference) = (_queue, _reference);
+        _renewal = new LeaseRenewal(TimeSpan.FromSeconds(40), () => queue.Subscribe(reference), logger);
     }
 
     public async Task OnQueueChanged()
@@ -40,8 +27,7 @@ public sealed class ApprovalQueueSubscription(IGrainFactory grains, ILogger<Appr
 
     public async ValueTask DisposeAsync()
     {
-        _renewal?.Dispose();
-        if (_renewing is not null) await _renewing;
+        if (_renewal is not null) await _renewal.DisposeAsync();
         if (_queue is not null && _reference is not null)
         {
             try { await _queue.Unsubscribe(_reference); }

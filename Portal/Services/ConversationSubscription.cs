@@ -10,8 +10,7 @@ public sealed class ConversationSubscription(IGrainFactory grains, ILogger<Conve
 {
     private IConversationGrain? _grain;
     private IConversationObserver? _reference;
-    private PeriodicTimer? _renewal;
-    private Task? _renewing;
+    private LeaseRenewal? _renewal;
 
     public event Func<ChatLine, Task>? LineArrived;
 
@@ -22,25 +21,13 @@ public sealed class ConversationSubscription(IGrainFactory grains, ILogger<Conve
         var view = await _grain.Open(tenantId);
         _reference = grains.CreateObjectReference<IConversationObserver>(this);
         await _grain.Subscribe(_reference);
-        _renewal = new PeriodicTimer(ConversationLimits.ObserverLease / 3);
-        _renewing = RenewAsync(_renewal, _grain, _reference);
+        var (grain, reference) = (_grain, _reference);
+        _renewal = new LeaseRenewal(ConversationLimits.ObserverLease / 3, () => grain.Subscribe(reference), logger);
         return view;
     }
 
     public Task<SendResult> SendAsync(string text) =>
         _grain?.Send(text) ?? Task.FromResult(SendResult.Refused("Choose an assistant first."));
-
-    private async Task RenewAsync(PeriodicTimer timer, IConversationGrain grain, IConversationObserver reference)
-    {
-        try
-        {
-            while (await timer.WaitForNextTickAsync()) await grain.Subscribe(reference);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogWarning(ex, "Renewing the live subscription failed");
-        }
-    }
 
     public async Task OnLine(ChatLine line)
     {
@@ -49,8 +36,8 @@ public sealed class ConversationSubscription(IGrainFactory grains, ILogger<Conve
 
     private async Task StopAsync()
     {
-        _renewal?.Dispose();
-        if (_renewing is not null) await _renewing;
+        if (_renewal is not null) await _renewal.DisposeAsync();
+        _renewal = null;
         if (_grain is not null && _reference is not null)
         {
             try { await _grain.Unsubscribe(_reference); }
