@@ -18,6 +18,9 @@ public sealed partial class TopicDetector : IGuardrail
 
     private static readonly TopicClassifier Background = new(OffTopicBackground.Topics, new Dictionary<string, IReadOnlyList<string>>());
 
+    // Built once per profile instance, not per message (profiles are immutable; in a silo the stages share one).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<TenantProfile, HashSet<string>> Vocabularies = new();
+
     public string Name => "topic";
 
     public Verdict? Check(TenantProfile tenant, string text)
@@ -34,9 +37,9 @@ public sealed partial class TopicDetector : IGuardrail
             return Off(tenant, $"closest to blocked topic '{match.Blocked}' ({match.BlockedScore:0.00})", 1 - match.AllowedScore);
 
         // Naming the tenant's own vocabulary (a model, a product word) is on-topic.
-        var vocabulary = tenant.TopicVocabulary
-            .Concat(tenant.Catalog.SelectMany(i => Words().Matches(i.Name + " " + i.Category).Select(m => m.Value)))
-            .Select(v => v.ToLowerInvariant()).ToHashSet();
+        var vocabulary = Vocabularies.GetValue(tenant, t => t.TopicVocabulary
+            .Concat(t.Catalog.SelectMany(i => Words().Matches(i.Name + " " + i.Category).Select(m => m.Value)))
+            .Select(v => v.ToLowerInvariant()).ToHashSet());
         if (words.Any(w => vocabulary.Contains(w) || (w.EndsWith('s') && vocabulary.Contains(w[..^1])))) return null;
 
         var background = Background.Classify(text);
