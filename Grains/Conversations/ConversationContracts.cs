@@ -44,7 +44,14 @@ public interface IConversationObserver : IGrainObserver
 public interface IConversationGrain : IGrainWithStringKey
 {
     /// <summary>Binds the session to a tenant on first use (a session never changes tenant) and returns what the customer sees.</summary>
-    [Alias("open")] Task<ConversationView> Open(string tenantId);
+    /// <summary>
+    /// With an <paramref name="owner"/> (a browser's key), the session is bound to it on first open;
+    /// any other owner then gets <see cref="ConversationAccessDeniedException"/>.
+    /// </summary>
+    [Alias("open")] Task<ConversationView> Open(string tenantId, string? owner = null);
+
+    /// <summary>The session as its owner left it (null when it was never opened); another owner is refused.</summary>
+    [Alias("resume")] Task<ConversationView?> Resume(string owner);
 
     [Alias("view")] Task<ConversationView?> View();
 
@@ -63,4 +70,12 @@ public static class ConversationLimits
     public const int MaxMessagesPerWindow = 5;
     public static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan ObserverLease = TimeSpan.FromMinutes(2);
+}
+
+/// <summary>A browser tried to read or post to a conversation another browser opened.</summary>
+[GenerateSerializer]
+public sealed class ConversationAccessDeniedException(string sessionId)
+    : UnauthorizedAccessException($"Conversation {sessionId} belongs to another browser session.")
+{
+    [Id(0)] public string SessionId { get; } = sessionId;
 }

@@ -40,18 +40,38 @@ public sealed class ConversationGrain(
             await provider.GetStream<CloudEvent>(StreamId.Create(topic, SessionId)).SubscribeAsync(OnOutcomeAsync);
     }
 
-    public async Task<ConversationView> Open(string tenantId)
+    public async Task<ConversationView> Open(string tenantId, string? owner = null)
     {
         if (state.State.TenantId is { } bound && bound != tenantId)
             throw new InvalidOperationException($"Session {SessionId} belongs to another tenant.");
+        EnsureOwner(owner);
         var tenant = await GrainFactory.GetGrain<ITenantGrain>(tenantId).GetProfile()
                      ?? throw new ArgumentException($"Unknown tenant '{tenantId}'.", nameof(tenantId));
         if (state.State.TenantId is null)
         {
             state.State.TenantId = tenantId;
+            state.State.Owner = owner;
             await state.WriteStateAsync();
         }
         return ViewOf(tenant);
+    }
+
+    public async Task<ConversationView?> Resume(string owner)
+    {
+        if (state.State.TenantId is null) return null;
+        EnsureOwner(owner);
+        return await View();
+    }
+
+    /// <summary>
+    /// A session opened by a browser is bound to it: another browser (another owner key) can neither
+    /// read nor post, even with the session's address. The first open decides.
+    /// </summary>
+    private void EnsureOwner(string? owner)
+    {
+        if (state.State.TenantId is null) return;
+        if (state.State.Owner is not null && !string.Equals(state.State.Owner, owner, StringComparison.Ordinal))
+            throw new ConversationAccessDeniedException(SessionId);
     }
 
     public async Task<ConversationView?> View()
@@ -206,4 +226,6 @@ public sealed class ConversationState
     [Id(0)] public string? TenantId { get; set; }
     [Id(1)] public List<ChatLine> Lines { get; set; } = [];
     [Id(2)] public HashSet<string> DecidedTurns { get; set; } = [];
+    /// <summary>Hash of the customer's browser key that opened the session (null for sessions opened by back-end callers).</summary>
+    [Id(3)] public string? Owner { get; set; }
 }

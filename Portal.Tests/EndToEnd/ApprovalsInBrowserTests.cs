@@ -8,16 +8,15 @@ public sealed class ApprovalsInBrowserTests(PortalServer server) : IClassFixture
     [Fact]
     public async Task A_moderator_sees_a_held_answer_appear_live_edits_it_and_the_customer_gets_the_edit()
     {
-        var control = await server.NewPageAsync();
-        await control.GotoAsync(server.BaseUrl + "/control");
+        var control = await server.SignedInPageAsync("operator", "/control");
         var hold = control.GetByTestId("hold-tenant-velo-corner");
         await Assertions.Expect(hold).ToBeEnabledAsync();
         await hold.ClickAsync();
         await control.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Hold", Exact = true }).ClickAsync();
         await Assertions.Expect(control.GetByTestId("control-history")).ToContainTextAsync("hold answers");
+        await Assertions.Expect(control.GetByTestId("control-history")).ToContainTextAsync("operator");
 
-        var moderator = await server.NewPageAsync();
-        await moderator.GotoAsync(server.BaseUrl + "/approvals");
+        var moderator = await server.SignedInPageAsync("moderator", "/approvals");
         await Assertions.Expect(moderator.GetByTestId("queue-empty")).ToBeVisibleAsync();
 
         var chat = await server.NewPageAsync();

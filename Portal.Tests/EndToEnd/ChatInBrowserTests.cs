@@ -60,8 +60,7 @@ public sealed class ChatInBrowserTests(PortalServer server) : IClassFixture<Port
     [Fact]
     public async Task The_operations_page_shows_the_embedded_kafka_stages_and_tiers()
     {
-        var page = await server.NewPageAsync();
-        await page.GotoAsync(server.BaseUrl + "/operations");
+        var page = await server.SignedInPageAsync("operator", "/operations");
         await Assertions.Expect(page.GetByTestId("kafka-status")).ToContainTextAsync("Embedded Kafka");
         await Assertions.Expect(page.GetByTestId("stages")).ToContainTextAsync("agent-execution");
         await Assertions.Expect(page.GetByTestId("topics")).ToContainTextAsync("user.messages.raw");

@@ -8,8 +8,7 @@ public sealed class ControlRoomInBrowserTests(PortalServer server) : IClassFixtu
     [Fact]
     public async Task A_paused_model_stage_holds_the_question_and_resume_delivers_the_answer_live()
     {
-        var control = await server.NewPageAsync();
-        await control.GotoAsync(server.BaseUrl + "/control");
+        var control = await server.SignedInPageAsync("operator", "/control");
         var model = control.GetByTestId("stage-agent-execution");
         await Assertions.Expect(model.GetByTestId("stage-state")).ToHaveTextAsync("Running");
         await model.GetByPlaceholder("why (recorded)").FillAsync("model provider maintenance");

@@ -8,8 +8,7 @@ public sealed class PolicyInBrowserTests(PortalServer server) : IClassFixture<Po
     [Fact]
     public async Task An_admin_tries_a_message_fixes_an_invalid_threshold_and_saves_a_new_version()
     {
-        var page = await server.NewPageAsync();
-        await page.GotoAsync(server.BaseUrl + "/policy/stuttgart-motors");
+        var page = await server.SignedInPageAsync("stuttgart-admin", "/policy/stuttgart-motors");
         await Assertions.Expect(page.GetByTestId("policy-version")).ToHaveTextAsync("version 1");
         await Assertions.Expect(page.GetByTestId("policy-save")).ToBeEnabledAsync();
 

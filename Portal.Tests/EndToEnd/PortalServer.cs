@@ -52,6 +52,31 @@ public sealed class PortalServer : IAsyncLifetime
         return page;
     }
 
+    /// <summary>The demo staff accounts of appsettings.Development.json (README lists them).</summary>
+    public static readonly IReadOnlyDictionary<string, string> DemoPasswords = new Dictionary<string, string>
+    {
+        ["admin"] = "admin-demo",
+        ["operator"] = "operator-demo",
+        ["moderator"] = "moderator-demo",
+        ["finance"] = "finance-demo",
+        ["stuttgart-admin"] = "tenant-demo",
+    };
+
+    public IGrainFactory Grains => _factory.Services.GetRequiredService<IGrainFactory>();
+
+    /// <summary>A new browser (its own cookies) signed in as a demo staff account, on <paramref name="path"/>.</summary>
+    public async Task<IPage> SignedInPageAsync(string user, string path)
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(BaseUrl + path);
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/account/login"));
+        await page.GetByTestId("login-user").FillAsync(user);
+        await page.GetByTestId("login-password").FillAsync(DemoPasswords[user]);
+        await page.GetByTestId("login-submit").ClickAsync();
+        await page.WaitForURLAsync(u => !u.Contains("/account/login", StringComparison.Ordinal));
+        return page;
+    }
+
     /// <summary>Saves what the test saw, for people to look at (test output folder, not committed).</summary>
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", name + ".png"), FullPage = true });

@@ -3,6 +3,7 @@ using MudBlazor.Services;
 using Orleans.Dashboard;
 using Portal.Apis;
 using Portal.Components;
+using Portal.Security;
 using Portal.Services;
 
 namespace Portal.Extensions;
@@ -21,6 +22,8 @@ public static class HostingExtensions
             silo.AddAgentPlatform(kafka);
             silo.AddDashboard();
         });
+        builder.AddPortalSecurity();
+        builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddScoped<ConversationSubscription>();
@@ -32,10 +35,14 @@ public static class HostingExtensions
     public static WebApplication MapPortal(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseCustomerBrowserCookie();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapHealthApi();
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapAccountEndpoints();
+        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(StaffPolicies.Operators);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -14,16 +14,33 @@ public sealed class ConversationSubscription(IGrainFactory grains, ILogger<Conve
 
     public event Func<ChatLine, Task>? LineArrived;
 
-    public async Task<ConversationView> StartAsync(string sessionId, string tenantId)
+    /// <summary>Opens a new conversation bound to this browser (<paramref name="owner"/>) and watches it.</summary>
+    public async Task<ConversationView> StartAsync(string sessionId, string tenantId, string owner)
     {
         await StopAsync();
-        _grain = grains.GetGrain<IConversationGrain>(sessionId);
-        var view = await _grain.Open(tenantId);
+        var grain = grains.GetGrain<IConversationGrain>(sessionId);
+        var view = await grain.Open(tenantId, owner);
+        await WatchAsync(grain);
+        return view;
+    }
+
+    /// <summary>Continues this browser's conversation (e.g. after a reload); another browser's is refused.</summary>
+    public async Task<ConversationView?> ResumeAsync(string sessionId, string owner)
+    {
+        await StopAsync();
+        var grain = grains.GetGrain<IConversationGrain>(sessionId);
+        var view = await grain.Resume(owner);
+        if (view is not null) await WatchAsync(grain);
+        return view;
+    }
+
+    private async Task WatchAsync(IConversationGrain grain)
+    {
+        _grain = grain;
         _reference = grains.CreateObjectReference<IConversationObserver>(this);
         await _grain.Subscribe(_reference);
-        var (grain, reference) = (_grain, _reference);
+        var reference = _reference;
         _renewal = new LeaseRenewal(ConversationLimits.ObserverLease / 3, () => grain.Subscribe(reference), logger);
-        return view;
     }
 
     public Task<SendResult> SendAsync(string text) =>

@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+using Grains.Approvals;
+using Grains.Pipeline;
+using Microsoft.Playwright;
+
+namespace Portal.Tests.EndToEnd;
+
+/// <summary>Who may open what: staff pages need a sign-in and the right role or team; customers reach only their own conversation.</summary>
+public sealed class AccessInBrowserTests(PortalServer server) : IClassFixture<PortalServer>
+{
+    public static TheoryData<string> StaffPages => new()
+    {
+        "/operations", "/control", "/policy", "/policy/stuttgart-motors", "/approvals", "/approvals?team=finance", "/analytics", "/dashboard",
+    };
+
+    [Theory]
+    [MemberData(nameof(StaffPages))]
+    public async Task An_anonymous_visitor_of_a_staff_page_is_sent_to_sign_in_and_comes_back_after_it(string path)
+    {
+        var page = await server.NewPageAsync();
+        await page.GotoAsync(server.BaseUrl + path);
+        await page.WaitForURLAsync(new Regex("/account/login\\?ReturnUrl="));
+        await Assertions.Expect(page.GetByTestId("login-submit")).ToBeVisibleAsync();
+
+        await page.GetByTestId("login-user").FillAsync("admin");
+        await page.GetByTestId("login-password").FillAsync(PortalServer.DemoPasswords["admin"]);
+        await page.GetByTestId("login-submit").ClickAsync();
+        await page.WaitForURLAsync(u => u.StartsWith(server.BaseUrl + path, StringComparison.Ordinal));
+        if (path != "/dashboard") await Assertions.Expect(page.GetByTestId("signed-in-as")).ToContainTextAsync("Ada Admin");
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_refused_with_a_message_that_does_not_say_which_part_was_wrong()
+    {
+        var page = await server.NewPageAsync();
+        await page.GotoAsync(server.BaseUrl + "/account/login?returnUrl=/control");
+        await page.GetByTestId("login-user").FillAsync("operator");
+        await page.GetByTestId("login-password").FillAsync("not-the-password");
+        await page.GetByTestId("login-submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("login-error")).ToHaveTextAsync("Wrong user name or password.");
+
+        await page.GotoAsync(server.BaseUrl + "/control");
+        await page.WaitForURLAsync(new Regex("/account/login"));
+    }
+
+    [Fact]
+    public async Task A_moderator_cannot_see_another_teams_queue_and_a_member_of_that_team_can()
+    {
+        var turn = new ChatTurn
+        {
+            TurnId = "finance-" + Guid.NewGuid().ToString("N")[..8], TenantId = "harbor-bank", SessionId = "s-" + Guid.NewGuid().ToString("N")[..8],
+            Tier = Tier.Pro, Text = "Should I move my savings into bitcoin?", Answer = "Yes, put everything into bitcoin.",
+            Verdict = new Verdict("output-guardrail", VerdictDecision.Hold, "domain.finance", "financial advice", "A member of our team is reviewing the answer."),
+        };
+        await server.Grains.GetGrain<IApprovalQueueGrain>(Teams.Finance).Add(new ApprovalItem(turn, DateTimeOffset.UtcNow));
+
+        // Mia moderates review and discount: the finance queue is refused, and not offered.
+        var mia = await server.SignedInPageAsync("moderator", "/approvals?team=finance");
+        await Assertions.Expect(mia.GetByTestId("team-denied")).ToContainTextAsync("not a member of the finance team");
+        await Assertions.Expect(mia.GetByTestId("team-finance")).ToHaveCountAsync(0);
+        await Assertions.Expect(mia.GetByTestId("team-review")).ToBeVisibleAsync();
+        await Assertions.Expect(mia.GetByText("bitcoin")).ToHaveCountAsync(0);
+        await PortalServer.ScreenshotAsync(mia, "approvals-other-team-denied");
+
+        // Fin is in the finance team and sees the item.
+        var fin = await server.SignedInPageAsync("finance", "/approvals?team=finance");
+        await Assertions.Expect(fin.Locator($"[data-turn={turn.TurnId}]")).ToContainTextAsync("bitcoin");
+
+        // An operator is not a moderator at all.
+        var otto = await server.SignedInPageAsync("operator", "/operations");
+        await otto.GotoAsync(server.BaseUrl + "/approvals?team=finance");
+        await Assertions.Expect(otto.GetByTestId("access-denied")).ToBeVisibleAsync();
+        await Assertions.Expect(otto.GetByText("bitcoin")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_tenant_admin_sees_only_its_own_tenants_policy()
+    {
+        var page = await server.SignedInPageAsync("stuttgart-admin", "/policy");
+        await page.WaitForURLAsync(new Regex("/policy/stuttgart-motors$"));
+        await Assertions.Expect(page.GetByTestId("policy-tenant-harbor-bank")).ToHaveCountAsync(0);
+        await page.GotoAsync(server.BaseUrl + "/policy/harbor-bank");
+        await Assertions.Expect(page.GetByTestId("policy-denied")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("policy-save")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_customer_cannot_open_another_browsers_conversation_but_can_reload_its_own()
+    {
+        var alice = await server.NewPageAsync();
+        await alice.GotoAsync(server.BaseUrl + "/");
+        await Assertions.Expect(alice.GetByTestId("tenant-harbor-bank")).ToBeEnabledAsync();
+        await alice.GetByTestId("tenant-harbor-bank").ClickAsync();
+        await alice.WaitForURLAsync(new Regex("/chat/web-[0-9a-f]{32}$"));
+        await alice.GetByTestId("message").FillAsync("What are the opening hours of the branch?");
+        await alice.GetByTestId("send").ClickAsync();
+        await Assertions.Expect(alice.Locator("[data-testid=line-assistant]")).ToHaveCountAsync(1);
+        var address = alice.Url;
+
+        // Another browser (its own cookies) with the exact address: refused, nothing of Alice's shown.
+        var mallory = await server.NewPageAsync();
+        await mallory.GotoAsync(address);
+        await Assertions.Expect(mallory.GetByTestId("session-denied")).ToContainTextAsync("belongs to another browser session");
+        await Assertions.Expect(mallory.GetByText("opening hours")).ToHaveCountAsync(0);
+        await Assertions.Expect(mallory.GetByTestId("message")).ToHaveCountAsync(0);
+        await PortalServer.ScreenshotAsync(mallory, "chat-other-session-denied");
+
+        // Alice's own reload continues her conversation.
+        await alice.ReloadAsync();
+        await Assertions.Expect(alice.Locator("[data-testid=line-customer]")).ToContainTextAsync("opening hours");
+    }
+}
