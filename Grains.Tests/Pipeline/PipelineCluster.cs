@@ -10,7 +10,7 @@ using Orleans.TestingHost;
 namespace Grains.Tests.Pipeline;
 
 /// <summary>The whole chat pipeline in a test cluster, on its own topic prefix of the test Kafka.</summary>
-public sealed class PipelineCluster : IAsyncLifetime
+public class PipelineCluster : IAsyncLifetime
 {
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -29,10 +29,14 @@ public sealed class PipelineCluster : IAsyncLifetime
             silo.Services.AddSingleton<IChatClient>(new ScriptedModel());
             silo.AddAgentPlatform(kafka);
             silo.Services.Configure<ModelOptions>(o => o.Timeout = ModelTimeout);
+            Configure(silo);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
+
+    /// <summary>For fixtures that need more (a fake clock, other settings).</summary>
+    protected virtual void Configure(ISiloBuilder silo) { }
 
     public async Task DisposeAsync()
     {

@@ -10,8 +10,10 @@ public static class Teams
     public const string Discount = "discount";
     public const string Finance = "finance";
     public const string Legal = "legal";
+    /// <summary>Team leads: where overdue items escalate by default.</summary>
+    public const string Leads = "leads";
 
-    public static readonly string[] All = [Review, Discount, Finance, Legal];
+    public static readonly string[] All = [Review, Discount, Finance, Legal, Leads];
 
     public static string ForRule(string? rule) => rule switch
     {

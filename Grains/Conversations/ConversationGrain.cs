@@ -157,6 +157,11 @@ public sealed class ConversationGrain(
             await HoldAsync(turn);
             return;
         }
+        if (e.Type == ChatEventTypes.ResponseCorrected)
+        {
+            await CorrectAsync(turn);
+            return;
+        }
         // Idempotent by turn: a redelivered or duplicated outcome never produces a second answer.
         if (!state.State.DecidedTurns.Add(turn.TurnId)) return;
 
@@ -178,14 +183,37 @@ public sealed class ConversationGrain(
         GrainFactory.GetGrain<ITierGrain>(turn.Tier.ToString()).Record(outcome, (now - turn.SubmittedAt).TotalMilliseconds, turn.ModelMilliseconds ?? 0).Ignore();
     }
 
-    /// <summary>A held answer: the customer sees that a person is reviewing it; the team's queue gets it.</summary>
+    /// <summary>
+    /// A held answer or message: the customer sees that a person is reviewing it; the team's queue gets
+    /// it. Under flag and replace the customer already has the fallback, so only the queue hears of it.
+    /// </summary>
     private async Task HoldAsync(ChatTurn turn)
     {
+        var kind = turn.FallbackSent ? Approvals.HoldKind.Correction
+            : turn.Verdict?.Stage == Stage.InputGuardrail.Name ? Approvals.HoldKind.Message
+            : Approvals.HoldKind.Answer;
+        var queued = new Approvals.ApprovalItem(turn, time.GetUtcNow()) { Kind = kind, Team = Approvals.Teams.ForRule(turn.Verdict?.Rule) };
+        if (kind == Approvals.HoldKind.Correction)
+        {
+            if (!state.State.DecidedTurns.Contains(turn.TurnId + CorrectionSuffix))
+                await GrainFactory.GetGrain<Approvals.IApprovalQueueGrain>(queued.Team).Add(queued);
+            return;
+        }
         if (state.State.DecidedTurns.Contains(turn.TurnId)) return; // decided already (redelivered hold)
-        var team = Approvals.Teams.ForRule(turn.Verdict?.Rule);
-        await GrainFactory.GetGrain<Approvals.IApprovalQueueGrain>(team).Add(new Approvals.ApprovalItem(turn, time.GetUtcNow()));
+        await GrainFactory.GetGrain<Approvals.IApprovalQueueGrain>(queued.Team).Add(queued);
         SetCustomerStatus(turn.TurnId, LineStatus.Held);
         Upsert(new ChatLine(turn.TurnId, Speaker.Assistant, turn.Verdict?.CustomerMessage ?? "A member of our team is reviewing the answer.", LineStatus.Held, time.GetUtcNow(), "Held for review."));
+        await state.WriteStateAsync();
+    }
+
+    private const string CorrectionSuffix = ":correction";
+
+    /// <summary>Flag and replace, later: the approved answer follows the fallback in the same chat, once.</summary>
+    private async Task CorrectAsync(ChatTurn turn)
+    {
+        if (!state.State.DecidedTurns.Add(turn.TurnId + CorrectionSuffix)) return;
+        Upsert(new ChatLine(turn.TurnId + CorrectionSuffix, Speaker.Assistant, turn.Answer ?? "", LineStatus.Answered, time.GetUtcNow(),
+            "A correction from our team, replacing the standard answer above."));
         await state.WriteStateAsync();
     }
 

@@ -55,4 +55,10 @@ public sealed record GuardrailPolicy
 
     /// <summary>Also ask the configured LLM safety judge (Guardrails:Judge) about each message and answer.</summary>
     [Id(14)] public bool UseModelJudge { get; init; }
+
+    /// <summary>
+    /// Flag and replace: instead of making the customer wait for a held answer, send the fallback at
+    /// once and deliver the approved answer later in the same chat as a correction.
+    /// </summary>
+    [Id(15)] public bool FlagAndReplace { get; init; }
 }

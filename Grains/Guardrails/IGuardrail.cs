@@ -13,7 +13,11 @@ public interface IGuardrail
 }
 
 /// <summary>What a chain decided, every verdict that led there, the text to pass on (after rewrites), and how long it took.</summary>
-public sealed record GuardrailOutcome(Verdict Decision, IReadOnlyList<Verdict> Verdicts, string Text, double Microseconds);
+public sealed record GuardrailOutcome(Verdict Decision, IReadOnlyList<Verdict> Verdicts, string Text, double Microseconds)
+{
+    /// <summary>The verdicts that did more than allow: what a moderator sees beside a held item.</summary>
+    public IReadOnlyList<Verdict> Concerns => Verdicts.Where(v => v.Decision != VerdictDecision.Allow).ToList();
+}
 
 /// <summary>
 /// Runs a stage's detectors in order under the tenant's policy. Every objection is kept (for audit);

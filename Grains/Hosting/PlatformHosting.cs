@@ -40,7 +40,9 @@ public static class PlatformHosting
             .AddMemoryGrainStorage("tenants")
             .AddMemoryGrainStorage("conversations")
             .AddMemoryGrainStorage("control")
-            .AddMemoryGrainStorage("approvals");
+            .AddMemoryGrainStorage("approvals")
+            // Wakes approval queues after a restart so SLA deadlines are kept (in-memory: embedded default).
+            .UseInMemoryReminderService();
         foreach (var stage in Stage.All)
             silo.AddKafkaStreams(stage.Name, c =>
             {
@@ -60,6 +62,8 @@ public static class PlatformHosting
         if (kafka.Embedded is { } embedded)
             silo.Services.TryAddSingleton<IKafkaTopicCreator>(new EmbeddedTopicCreator(embedded));
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddKeyedSingleton<TimeProvider>(Approvals.ApprovalQueueGrain.ClockKey, (sp, _) => sp.GetRequiredService<TimeProvider>());
+        silo.Services.AddOptions<Approvals.ApprovalSlaOptions>().BindConfiguration(Approvals.ApprovalSlaOptions.Section);
         silo.Services.AddOptions<ModelOptions>().BindConfiguration("Model").ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOptions<Guardrails.ModelJudgeOptions>().BindConfiguration("Guardrails:Judge");
         silo.Services.TryAddSingleton<Guardrails.ModelJudge>();

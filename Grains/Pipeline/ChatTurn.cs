@@ -26,6 +26,10 @@ public sealed record ChatTurn
     [Id(10)] public string? TraceId { get; init; }
     /// <summary>Who decided a held answer (approve or reject), for the customer's note and the audit.</summary>
     [Id(11)] public string? DecidedBy { get; init; }
+    /// <summary>The verdicts that did not simply allow the text (what caused a hold, for the moderator).</summary>
+    [Id(12)] public IReadOnlyList<Verdict> Concerns { get; init; } = [];
+    /// <summary>Flag and replace: the customer already has the fallback; an approval sends a correction later.</summary>
+    [Id(13)] public bool FallbackSent { get; init; }
 }
 
 /// <summary>
@@ -64,6 +68,12 @@ public static class ChatEventTypes
     public const string ResponseHeld = "agent.response.held";
     public const string ResponseApproved = "agent.response.approved";
     public const string ResponseRejected = "agent.response.rejected";
+    /// <summary>An approved correction of an answer the customer first got the fallback for (flag and replace).</summary>
+    public const string ResponseCorrected = "agent.response.corrected";
+    /// <summary>A held message a moderator let through to the assistant.</summary>
+    public const string MessageReleased = "chat.message.released";
+    /// <summary>Approval lifecycle on <c>approvals.events</c>: held, decided, escalated, default applied.</summary>
+    public const string ApprovalRecorded = "approval.recorded";
 }
 
 public static class ChatEvents

@@ -8,8 +8,8 @@ public interface IInputGuardrailStageGrain : IGrainWithStringKey;
 /// <summary>
 /// <c>user.messages.raw</c> → <c>user.messages.cleaned</c> (possibly redacted), or
 /// <c>user.messages.rejected</c> with the deciding verdict. Every evaluation also goes to
-/// <c>guardrail.verdicts</c>. A hold (toxicity review) is answered with the holding message until
-/// the review queues exist.
+/// <c>guardrail.verdicts</c>. A hold (toxicity review, self-harm) waits in the team queue its rule
+/// names; the customer is told a person is looking at it.
 /// </summary>
 [ImplicitStreamSubscription(Topics.UserMessagesRaw)]
 public sealed class InputGuardrailStageGrain(ModelJudge judge) : StageGrain(Stage.InputGuardrail), IInputGuardrailStageGrain
@@ -25,9 +25,11 @@ public sealed class InputGuardrailStageGrain(ModelJudge judge) : StageGrain(Stag
             await judge.JudgeAsync(tenant, Stage.Name, "User", outcome.Text) is { } judgeVerdict)
             outcome = outcome with { Decision = judgeVerdict, Verdicts = [.. outcome.Verdicts, judgeVerdict] };
         await PublishVerdictsAsync(turn, outcome);
-        var judged = turn with { Verdict = outcome.Decision, Text = outcome.Text };
+        var judged = turn with { Verdict = outcome.Decision, Text = outcome.Text, Concerns = outcome.Concerns };
         if (outcome.Decision.Decision is VerdictDecision.Allow or VerdictDecision.Rewrite)
             await PublishAsync(Topics.UserMessagesCleaned, judged, ChatEventTypes.MessageCleaned, "cleaned");
+        else if (outcome.Decision.Decision == VerdictDecision.Hold)
+            await PublishAsync(Approvals.Teams.TopicFor(Approvals.Teams.ForRule(outcome.Decision.Rule)), judged, ChatEventTypes.ResponseHeld, "held");
         else
             await PublishAsync(Topics.UserMessagesRejected, judged, ChatEventTypes.MessageRejected, "rejected");
     }

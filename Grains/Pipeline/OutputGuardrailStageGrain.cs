@@ -25,7 +25,7 @@ public sealed class OutputGuardrailStageGrain(ModelJudge judge) : StageGrain(Sta
             await judge.JudgeAsync(tenant, Stage.Name, "Agent", outcome.Text) is { } judgeVerdict)
             outcome = outcome with { Decision = judgeVerdict, Verdicts = [.. outcome.Verdicts, judgeVerdict] };
         await PublishVerdictsAsync(turn, outcome);
-        var judged = turn with { Verdict = outcome.Decision };
+        var judged = turn with { Verdict = outcome.Decision, Concerns = outcome.Concerns };
         var releasable = outcome.Decision.Decision is VerdictDecision.Allow or VerdictDecision.Rewrite;
         if (releasable && Control.HoldScope.Applies(await GrainFactory.GetGrain<Control.IControlGrain>(0).GetHolds(), turn.TenantId, turn.Tier))
         {
@@ -41,6 +41,16 @@ public sealed class OutputGuardrailStageGrain(ModelJudge judge) : StageGrain(Sta
         }
         if (releasable)
             await PublishAsync(Topics.AgentResponsesFinal, judged with { Answer = outcome.Text }, ChatEventTypes.ResponseFinal, "final");
+        else if (outcome.Decision.Decision == VerdictDecision.Hold && tenant.Policy.FlagAndReplace)
+        {
+            // Flag and replace: the customer gets the fallback now; the team reviews the answer, and an
+            // approval arrives later in the same chat as a correction. Both events repeat on redelivery
+            // with the same ids, so the customer never gets either twice.
+            await PublishAsync(Topics.AgentResponsesFlagged, judged with { Verdict = judged.Verdict! with { CustomerMessage = tenant.FallbackAnswer } },
+                ChatEventTypes.ResponseFlagged, "flagged");
+            await PublishAsync(Approvals.Teams.TopicFor(Approvals.Teams.ForRule(outcome.Decision.Rule)), judged with { FallbackSent = true },
+                ChatEventTypes.ResponseHeld, "held");
+        }
         else if (outcome.Decision.Decision == VerdictDecision.Hold)
             // Escalation: the answer waits for the team its rule names (discount, finance, legal, review).
             await PublishAsync(Approvals.Teams.TopicFor(Approvals.Teams.ForRule(outcome.Decision.Rule)), judged, ChatEventTypes.ResponseHeld, "held");

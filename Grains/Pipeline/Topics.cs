@@ -22,6 +22,8 @@ public static class Topics
     public const string DeadLetter = "streams.deadletter";
     /// <summary>Every guardrail evaluation with all its verdicts, for audit and analytics.</summary>
     public const string GuardrailVerdicts = "guardrail.verdicts";
+    /// <summary>Every approval step (held, approved, edited, rejected, escalated, default applied), for audit and analytics.</summary>
+    public const string ApprovalEvents = "approvals.events";
 
     public static string AgentRequestsFor(Tier tier) => tier switch
     {
@@ -37,7 +39,7 @@ public static class Topics
         AgentRequestsFree, AgentRequestsPro, AgentRequestsEnterprise,
         AgentResponsesRaw, AgentResponsesFinal, AgentResponsesFlagged, AgentResponsesFailed,
         AgentResponsesPendingApproval, AgentResponsesApproved, AgentResponsesRejected,
-        DiscountQueriesPendingApproval, FinanceQueriesPendingApproval, LegalQueriesPendingApproval, GuardrailVerdicts, DeadLetter,
+        DiscountQueriesPendingApproval, FinanceQueriesPendingApproval, LegalQueriesPendingApproval, GuardrailVerdicts, ApprovalEvents, DeadLetter,
     ];
 }
 

@@ -25,6 +25,7 @@ public sealed class PolicyDraft
     public decimal MaxDiscountAmount { get; set; }
     public bool HoldFinanceAndLegalAdvice { get; set; }
     public bool UseModelJudge { get; set; }
+    public bool FlagAndReplace { get; set; }
     public string BrandTerms { get; set; } = "";
     public string Competitors { get; set; } = "";
     public List<TopicDraft> Allowed { get; } = [];
@@ -38,7 +39,7 @@ public sealed class PolicyDraft
             ToxicityReviewAbove = p.ToxicityReviewAbove, ToxicityBlockAbove = p.ToxicityBlockAbove, InjectionBlockAbove = p.InjectionBlockAbove,
             CustomerPii = p.CustomerPii, MaxDiscountPercent = p.MaxDiscountPercent, MaxDiscountAmount = p.MaxDiscountAmount,
             HoldFinanceAndLegalAdvice = p.HoldFinanceAndLegalAdvice, BrandTerms = string.Join(Environment.NewLine, p.BrandTerms),
-            Competitors = string.Join(Environment.NewLine, p.Competitors), UseModelJudge = p.UseModelJudge,
+            Competitors = string.Join(Environment.NewLine, p.Competitors), UseModelJudge = p.UseModelJudge, FlagAndReplace = p.FlagAndReplace,
         };
         draft.Allowed.AddRange(p.AllowedTopics.Select(kv => new TopicDraft { Name = kv.Key, Examples = string.Join(Environment.NewLine, kv.Value) }));
         draft.Blocked.AddRange(p.BlockedTopics.Select(kv => new TopicDraft { Name = kv.Key, Examples = string.Join(Environment.NewLine, kv.Value) }));
@@ -50,7 +51,7 @@ public sealed class PolicyDraft
         Version = Version, OnTopicThreshold = OnTopicThreshold, OffTopicMargin = OffTopicMargin,
         ToxicityReviewAbove = ToxicityReviewAbove, ToxicityBlockAbove = ToxicityBlockAbove, InjectionBlockAbove = InjectionBlockAbove,
         CustomerPii = CustomerPii, MaxDiscountPercent = MaxDiscountPercent, MaxDiscountAmount = MaxDiscountAmount,
-        HoldFinanceAndLegalAdvice = HoldFinanceAndLegalAdvice, BrandTerms = Lines(BrandTerms), Competitors = Lines(Competitors), UseModelJudge = UseModelJudge,
+        HoldFinanceAndLegalAdvice = HoldFinanceAndLegalAdvice, BrandTerms = Lines(BrandTerms), Competitors = Lines(Competitors), UseModelJudge = UseModelJudge, FlagAndReplace = FlagAndReplace,
         AllowedTopics = Topics(Allowed), BlockedTopics = Topics(Blocked),
     };
 

@@ -1,0 +1,132 @@
+using System.Diagnostics.Metrics;
+using Grains.Pipeline;
+
+namespace Grains.Analytics;
+
+/// <summary>What happened to an item in an approval queue.</summary>
+public enum InterventionStep { Held, Approved, Edited, Rejected, Released, Escalated, DefaultApplied }
+
+/// <summary>One step of one held item, with how long a person took when the step is a decision.</summary>
+[GenerateSerializer, Immutable]
+public sealed record InterventionRecord(
+    [property: Id(0)] string TenantId,
+    [property: Id(1)] Tier Tier,
+    [property: Id(2)] string Rule,
+    [property: Id(3)] string Team,
+    [property: Id(4)] InterventionStep Step,
+    [property: Id(5)] double? LatencyMs,
+    [property: Id(6)] DateTimeOffset At);
+
+/// <summary>Figures for one tenant, tier, rule or team.</summary>
+[GenerateSerializer, Immutable]
+public sealed record InterventionFigures(
+    [property: Id(0)] string Key,
+    [property: Id(1)] long Held,
+    [property: Id(2)] long Approved,
+    [property: Id(3)] long Edited,
+    [property: Id(4)] long Rejected,
+    [property: Id(5)] long Released,
+    [property: Id(6)] long Overdue,
+    [property: Id(7)] long DefaultApplied,
+    [property: Id(8)] double LatencyP50Ms,
+    [property: Id(9)] double LatencyP95Ms)
+{
+    public long Decided => Approved + Edited + Rejected + Released + DefaultApplied;
+    public double RejectRate => Decided == 0 ? 0 : (double)Rejected / Decided;
+    public double EditRate => Decided == 0 ? 0 : (double)Edited / Decided;
+}
+
+[GenerateSerializer, Immutable]
+public sealed record InterventionReport(
+    [property: Id(0)] InterventionFigures Total,
+    [property: Id(1)] IReadOnlyList<InterventionFigures> ByTenant,
+    [property: Id(2)] IReadOnlyList<InterventionFigures> ByTier,
+    [property: Id(3)] IReadOnlyList<InterventionFigures> ByRule,
+    [property: Id(4)] IReadOnlyList<InterventionFigures> ByTeam,
+    [property: Id(5)] DateTimeOffset TakenAt);
+
+public interface IInterventionStatsGrain : IGrainWithIntegerKey
+{
+    [Alias("record")] Task Record(InterventionRecord record);
+
+    /// <summary>All tenants, or only <paramref name="tenants"/> (a tenant admin's view).</summary>
+    [Alias("report"), Orleans.Concurrency.ReadOnly] Task<InterventionReport> Report(IReadOnlyCollection<string>? tenants = null);
+}
+
+/// <summary>
+/// How often people intervened and how: counts, approval latency p50/p95, reject and edit rates,
+/// overdue and default-applied, per tenant, tier, rule and team. Keeps the latest records (bounded)
+/// and computes figures when asked; every record is also a metric (<see cref="InterventionMetrics"/>).
+/// </summary>
+public sealed class InterventionStatsGrain(
+    [PersistentState("interventions", "approvals")] IPersistentState<InterventionStatsState> state,
+    TimeProvider time) : Grain, IInterventionStatsGrain
+{
+    private const int MaxRecords = 50_000;
+
+    public async Task Record(InterventionRecord record)
+    {
+        state.State.Records.Add(record);
+        if (state.State.Records.Count > MaxRecords) state.State.Records.RemoveRange(0, state.State.Records.Count - MaxRecords);
+        InterventionMetrics.Observe(record);
+        await state.WriteStateAsync();
+    }
+
+    public Task<InterventionReport> Report(IReadOnlyCollection<string>? tenants = null)
+    {
+        var records = tenants is null ? state.State.Records : state.State.Records.Where(r => tenants.Contains(r.TenantId)).ToList();
+        return Task.FromResult(new InterventionReport(
+            Figures("all", records),
+            Group(records, r => r.TenantId),
+            Group(records, r => r.Tier.ToString().ToLowerInvariant()),
+            Group(records, r => r.Rule),
+            Group(records, r => r.Team),
+            time.GetUtcNow()));
+    }
+
+    private static List<InterventionFigures> Group(IEnumerable<InterventionRecord> records, Func<InterventionRecord, string> key) =>
+        records.GroupBy(key).Select(g => Figures(g.Key, g)).OrderByDescending(f => f.Held).ThenBy(f => f.Key, StringComparer.Ordinal).ToList();
+
+    private static InterventionFigures Figures(string key, IEnumerable<InterventionRecord> group)
+    {
+        var list = group.ToList();
+        long Count(InterventionStep step) => list.Count(r => r.Step == step);
+        var latencies = list.Where(r => r.LatencyMs is not null && r.Step != InterventionStep.Escalated).Select(r => r.LatencyMs!.Value).Order().ToArray();
+        return new InterventionFigures(key, Count(InterventionStep.Held), Count(InterventionStep.Approved), Count(InterventionStep.Edited),
+            Count(InterventionStep.Rejected), Count(InterventionStep.Released), Count(InterventionStep.Escalated), Count(InterventionStep.DefaultApplied),
+            Percentile(latencies, 0.50), Percentile(latencies, 0.95));
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values (0 when there are none).</summary>
+    public static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
+
+[GenerateSerializer]
+public sealed class InterventionStatsState
+{
+    [Id(0)] public List<InterventionRecord> Records { get; set; } = [];
+}
+
+/// <summary>
+/// The same figures as OpenTelemetry-style metrics (meter <c>AgentPlatform.Interventions</c>), for
+/// whatever the deployment scrapes: the portal serves them on <c>/metrics</c>.
+/// </summary>
+public static class InterventionMetrics
+{
+    public const string MeterName = "AgentPlatform.Interventions";
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Counter<long> Steps = Meter.CreateCounter<long>("agent_platform.interventions", "{step}", "Approval-queue steps by tenant, tier, rule, team and step.");
+    private static readonly Histogram<double> Latency = Meter.CreateHistogram<double>("agent_platform.approval.latency", "ms", "Time from hold to a decision.");
+
+    public static void Observe(InterventionRecord r)
+    {
+        var tags = new System.Diagnostics.TagList
+        {
+            { "tenant", r.TenantId }, { "tier", r.Tier.ToString().ToLowerInvariant() }, { "rule", r.Rule }, { "team", r.Team },
+            { "step", r.Step.ToString().ToLowerInvariant() },
+        };
+        Steps.Add(1, tags);
+        if (r.LatencyMs is { } ms && r.Step is not (InterventionStep.Held or InterventionStep.Escalated)) Latency.Record(ms, tags);
+    }
+}
