@@ -36,15 +36,16 @@ public sealed class SoftStopTests
         (await client.GetGrain<IManagementGrain>(0).SendControlCommandToProvider<PersistentStreamProvider>(stage, (int)PersistentStreamProviderCommand.GetNumberRunningAgents))
         .Cast<int>().Sum();
 
-    private static async Task<List<(IConversationGrain Grain, string Session, string Turn)>> SendTurnsAsync(IClusterClient client, int count)
+    private static async Task<List<(IConversationGrain Grain, string Session, string Turn)>> SendTurnsAsync(IClusterClient client, int count,
+        string tenant = "stuttgart-motors", string question = "Which electric car do you have?")
     {
         var sent = new List<(IConversationGrain, string, string)>();
         for (var i = 0; i < count; i++)
         {
             var session = $"soft-{i}-{Guid.NewGuid():N}";
             var grain = client.GetGrain<IConversationGrain>(session);
-            await grain.Open("stuttgart-motors");
-            var result = await grain.Send("Which electric car do you have?");
+            await grain.Open(tenant);
+            var result = await grain.Send(question);
             Assert.True(result.Accepted, result.Error);
             sent.Add((grain, session, result.TurnId!));
         }
@@ -108,5 +109,34 @@ public sealed class SoftStopTests
         await control.ResumeStage(Stage.Model.Name, "ops@example.com");
         await AllAnsweredExactlyOnce(turns);
         Assert.Equal(allQueues, await RunningAgents(cluster.Client, Stage.Model.Name));
+    }
+
+    [Fact]
+    public async Task A_paused_tenant_waits_while_others_are_answered_and_resume_answers_each_once_even_after_a_silo_restart()
+    {
+        var (cluster, prefix) = await StartAsync(silos: 2);
+        await using var __ = cluster;
+        var control = cluster.Client.GetGrain<IControlGrain>(0);
+        await control.PauseTenant("stuttgart-motors", "ops@example.com", "bad answers reported");
+
+        var paused = await SendTurnsAsync(cluster.Client, 6);
+        var others = await SendTurnsAsync(cluster.Client, 3, "velo-corner", "I need a new e-bike with a big battery");
+        await AllAnsweredExactlyOnce(others);
+        var gate = cluster.Client.GetGrain<ITenantGateGrain>("stuttgart-motors");
+        await Eventually.True(async () => (await gate.Status()).Waiting == 6, "the tenant's 6 turns are parked");
+        var sessions = paused.Select(t => t.Session).ToHashSet();
+        Assert.Equal(6, TestKafka.ReadTopic(prefix + Topics.AgentRequestsParked, 4, seen => seen.Count(m => sessions.Contains(Encoding.UTF8.GetString(m.Message.Key))) >= 6)
+            .Count(m => sessions.Contains(Encoding.UTF8.GetString(m.Message.Key))));
+        foreach (var (grain, _, turn) in paused)
+            Assert.DoesNotContain((await grain.View())!.Lines, l => l.TurnId == turn && l.Role == Speaker.Assistant);
+
+        await cluster.RestartSiloAsync(cluster.Silos.Last());
+        await Eventually.True(async () => (await cluster.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2, "the restarted silo is back");
+        Assert.True((await gate.Status()).Paused);
+
+        Assert.Equal(6, await control.ResumeTenant("stuttgart-motors", "ops@example.com"));
+        await AllAnsweredExactlyOnce(paused);
+        Assert.Equal(0, (await gate.Status()).Waiting);
+        Assert.Equal(["resume tenant", "pause tenant"], (await control.GetHistory()).Where(h => h.Stage == HoldScope.Tenant("stuttgart-motors")).Select(h => h.Action));
     }
 }

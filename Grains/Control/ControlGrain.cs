@@ -37,6 +37,12 @@ public interface IControlGrain : IGrainWithIntegerKey
 
     [Alias("history")] Task<IReadOnlyList<ControlChange>> GetHistory();
 
+    /// <summary>Soft stop for one tenant: its turns wait before the model; other tenants go on.</summary>
+    [Alias("pause-tenant")] Task PauseTenant(string tenantId, string by, string? reason);
+
+    /// <summary>Sends the tenant's waiting turns on in order; returns how many.</summary>
+    [Alias("resume-tenant")] Task<int> ResumeTenant(string tenantId, string by);
+
     /// <summary>
     /// Hard stop: from now on every answer in the scope (all, tenant:ID, tier:NAME) is held for a
     /// person's approval instead of being sent. Switching it off applies to the next answer.
@@ -82,6 +88,23 @@ public sealed class ControlGrain(
         if (on) state.State.Holds.Add(scope); else state.State.Holds.Remove(scope);
         state.State.History.Add(new ControlChange(scope, on ? "hold answers" : "release hold", by, time.GetUtcNow(), reason));
         await state.WriteStateAsync();
+    }
+
+    public async Task PauseTenant(string tenantId, string by, string? reason)
+    {
+        if (await GrainFactory.GetGrain<Tenants.ITenantGrain>(tenantId).GetProfile() is null)
+            throw new ArgumentException($"Unknown tenant '{tenantId}'.", nameof(tenantId));
+        await GrainFactory.GetGrain<ITenantGateGrain>(tenantId).Pause(by, reason);
+        state.State.History.Add(new ControlChange(HoldScope.Tenant(tenantId), "pause tenant", by, time.GetUtcNow(), reason));
+        await state.WriteStateAsync();
+    }
+
+    public async Task<int> ResumeTenant(string tenantId, string by)
+    {
+        var sent = await GrainFactory.GetGrain<ITenantGateGrain>(tenantId).Resume(by);
+        state.State.History.Add(new ControlChange(HoldScope.Tenant(tenantId), "resume tenant", by, time.GetUtcNow(), $"{sent} waiting turns sent on"));
+        await state.WriteStateAsync();
+        return sent;
     }
 
     public Task<IReadOnlyCollection<string>> GetHolds() => Task.FromResult<IReadOnlyCollection<string>>(state.State.Holds.ToList());

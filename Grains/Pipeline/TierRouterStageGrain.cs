@@ -4,13 +4,17 @@ namespace Grains.Pipeline;
 
 public interface ITierRouterStageGrain : IGrainWithStringKey;
 
-/// <summary><c>user.messages.cleaned</c> → <c>agent.requests.{tier}</c>, by the tier the tenant pays for (not the event's claim).</summary>
+/// <summary>
+/// <c>user.messages.cleaned</c> → <c>agent.requests.{tier}</c>, by the tier the tenant pays for (not the
+/// event's claim); a paused tenant's turns are parked by its <see cref="Control.ITenantGateGrain"/> instead.
+/// </summary>
 [ImplicitStreamSubscription(Topics.UserMessagesCleaned)]
 public sealed class TierRouterStageGrain() : StageGrain(Stage.TierRouter), ITierRouterStageGrain
 {
     protected override async Task HandleAsync(CloudEvent e, ChatTurn turn)
     {
         var tier = (await TenantAsync(turn)).Tier;
+        if (!await GrainFactory.GetGrain<Control.ITenantGateGrain>(turn.TenantId).Admit(turn with { Tier = tier })) return;
         await PublishAsync(Topics.AgentRequestsFor(tier), turn with { Tier = tier }, ChatEventTypes.AgentRequested, "request");
     }
 }

@@ -9,6 +9,8 @@ public static class Topics
     public const string AgentRequestsFree = "agent.requests.free";
     public const string AgentRequestsPro = "agent.requests.pro";
     public const string AgentRequestsEnterprise = "agent.requests.enterprise";
+    /// <summary>Turns of a paused tenant, waiting for resume (soft stop per tenant).</summary>
+    public const string AgentRequestsParked = "agent.requests.parked";
     public const string AgentResponsesRaw = "agent.responses.raw";
     public const string AgentResponsesFinal = "agent.responses.final";
     public const string AgentResponsesFlagged = "agent.responses.flagged";
@@ -36,7 +38,7 @@ public static class Topics
     public static readonly string[] All =
     [
         UserMessagesRaw, UserMessagesCleaned, UserMessagesRejected,
-        AgentRequestsFree, AgentRequestsPro, AgentRequestsEnterprise,
+        AgentRequestsFree, AgentRequestsPro, AgentRequestsEnterprise, AgentRequestsParked,
         AgentResponsesRaw, AgentResponsesFinal, AgentResponsesFlagged, AgentResponsesFailed,
         AgentResponsesPendingApproval, AgentResponsesApproved, AgentResponsesRejected,
         DiscountQueriesPendingApproval, FinanceQueriesPendingApproval, LegalQueriesPendingApproval, GuardrailVerdicts, ApprovalEvents, DeadLetter,
