@@ -1,5 +1,6 @@
 using Grains.Hosting;
 using MudBlazor.Services;
+using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
 using Portal.Apis;
 using Portal.Components;
@@ -24,6 +25,10 @@ public static class HostingExtensions
         });
         builder.AddPortalSecurity();
         builder.Services.AddSingleton<LoginThrottle>();
+        // Intervention figures, Orleans' and the runtime's own meters, for Prometheus on /metrics.
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(Grains.Analytics.InterventionMetrics.MeterName, "Microsoft.Orleans")
+            .AddPrometheusExporter());
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddScoped<ConversationSubscription>();
@@ -42,6 +47,7 @@ public static class HostingExtensions
         app.MapStaticAssets();
         app.MapHealthApi();
         app.MapAccountEndpoints();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(StaffPolicies.Operators);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

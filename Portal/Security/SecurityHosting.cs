@@ -77,6 +77,9 @@ public static class SecurityHosting
 
     public static WebApplication MapAccountEndpoints(this WebApplication app)
     {
+        var auth = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+        if (auth.Accounts.Count == 0 && !auth.Oidc.Enabled)
+            app.Logger.LogWarning("No staff can sign in: configure Auth:Accounts (hashed passwords) or Auth:Oidc. Customers can still chat.");
         var account = app.MapGroup("/account");
         account.MapGet("/sso", (string? returnUrl, IOptions<AuthOptions> auth) => auth.Value.Oidc.Enabled
             ? Results.Challenge(new AuthenticationProperties { RedirectUri = LocalOrHome(returnUrl) }, [OidcScheme])
