@@ -64,7 +64,7 @@ public sealed class AccessInBrowserTests(PortalServer server) : IClassFixture<Po
 
         // Fin is in the finance team and sees the item.
         var fin = await server.SignedInPageAsync("finance", "/approvals?team=finance");
-        await Assertions.Expect(fin.Locator($"[data-turn={turn.TurnId}]")).ToContainTextAsync("bitcoin");
+        await Assertions.Expect(fin.Locator($"[data-testid=approval-item][data-turn={turn.TurnId}]")).ToContainTextAsync("bitcoin");
 
         // An operator is not a moderator at all.
         var otto = await server.SignedInPageAsync("operator", "/operations");

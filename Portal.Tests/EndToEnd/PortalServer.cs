@@ -11,16 +11,39 @@ namespace Portal.Tests.EndToEnd;
 /// The real portal (co-hosted silo, embedded Kafka, catalog responder) on a real Kestrel port, and
 /// Debian's Chromium driven by Playwright. The test command installs chromium; nothing is downloaded.
 /// </summary>
-public sealed class PortalServer : IAsyncLifetime
+public class PortalServer : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
-    // Port 0: Kestrel picks a free port when it binds (the address is read back below). Without it the
-    // factory binds the default 5000, which parallel fixtures share; a port picked in advance can be
-    // taken by the fixture's own embedded brokers before Kestrel binds it.
-    private readonly WebApplicationFactory<Program> _factory = new WebApplicationFactory<Program>()
-        .WithWebHostBuilder(b => b.UseEnvironment("Development")
-            .UseUrls("http://127.0.0.1:0")
-            .UseSetting("Kafka:Embedded:BootstrapFile", Path.Combine(Path.GetTempPath(), "agent-platform-tests", Guid.NewGuid().ToString("N"))));
+    private WebApplicationFactory<Program> _factory = null!;
+
+    /// <summary>Extra settings for fixtures that need them (e.g. single sign-on).</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
+
+    private WebApplicationFactory<Program> CreateFactory()
+    {
+        // Each fixture is its own cluster: own silo and gateway ports (test classes run in parallel),
+        // own embedded Kafka. Port 0 for Kestrel: it picks a free port when it binds (read back below);
+        // a port picked in advance can be taken by the fixture's own embedded brokers before Kestrel binds it.
+        var siloPort = FreePort();
+        return new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseEnvironment("Development")
+                .UseUrls("http://127.0.0.1:0")
+                .UseSetting("Kafka:Embedded:BootstrapFile", Path.Combine(Path.GetTempPath(), "agent-platform-tests", Guid.NewGuid().ToString("N")))
+                .UseSetting("Orleans:SiloPort", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .UseSetting("Orleans:PrimarySiloPort", siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .UseSetting("Orleans:GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .UseSetting("Orleans:ClusterId", "portal-tests-" + Guid.NewGuid().ToString("N")[..8]);
+            foreach (var (key, value) in Settings) b.UseSetting(key, value);
+        });
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     private IPlaywright? _playwright;
 
@@ -28,8 +51,9 @@ public sealed class PortalServer : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
+        _factory = CreateFactory();
         _factory.UseKestrel();
         _factory.StartServer();
         BaseUrl = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -81,7 +105,7 @@ public sealed class PortalServer : IAsyncLifetime
     public static async Task ScreenshotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", name + ".png"), FullPage = true });
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (Browser is not null) await Browser.DisposeAsync();
         _playwright?.Dispose();
