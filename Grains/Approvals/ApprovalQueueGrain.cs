@@ -24,7 +24,7 @@ public sealed class ApprovalQueueGrain(
     ILogger<ApprovalQueueGrain> logger) : Grain, IApprovalQueueGrain, IRemindable
 {
     /// <summary>The clock SLA deadlines are measured on (a fake one in tests; Orleans' own timers keep the real one).</summary>
-    public const string ClockKey = "approvals-sla";
+    public const string ClockKey = Scheduling.PlatformClock.Key;
     private const string SlaReminder = "sla";
 
     private readonly ObserverLeases<IApprovalQueueObserver> _observers = new(time, TimeSpan.FromMinutes(2));
