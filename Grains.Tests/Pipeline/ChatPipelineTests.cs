@@ -106,7 +106,7 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
         Assert.Equal(LineStatus.Failed, answer.Status);
         Assert.Equal(ModelStageGrain.UnavailableMessage, answer.Text);
         var failed = Parse(OnlyEvent(Topics.AgentResponsesFailed, session));
-        Assert.Equal("model timed out after 2 s", failed.Verdict!.Reason);
+        Assert.Equal("model timed out after 2 s on backend default", failed.Verdict!.Reason);
         // The time spent waiting is recorded (timers may fire a little early, hence the margin).
         Assert.InRange(failed.ModelMilliseconds!.Value, PipelineCluster.ModelTimeout.TotalMilliseconds * 0.9, 60_000);
     }

@@ -6,7 +6,7 @@ namespace Grains.Conversations;
 public enum Speaker { Customer, Assistant }
 
 /// <summary>Where a customer's message stands, as the customer sees it.</summary>
-public enum LineStatus { Pending, Answered, Rejected, Replaced, Failed, Held }
+public enum LineStatus { Pending, Answered, Rejected, Replaced, Failed, Held, Throttled }
 
 [GenerateSerializer, Immutable]
 public sealed record ChatLine(

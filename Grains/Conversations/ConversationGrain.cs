@@ -17,6 +17,7 @@ namespace Grains.Conversations;
 [ImplicitStreamSubscription(Topics.AgentResponsesFlagged)]
 [ImplicitStreamSubscription(Topics.UserMessagesRejected)]
 [ImplicitStreamSubscription(Topics.AgentResponsesFailed)]
+[ImplicitStreamSubscription(Topics.AgentResponsesThrottled)]
 [ImplicitStreamSubscription(Topics.AgentResponsesPendingApproval)]
 [ImplicitStreamSubscription(Topics.AgentResponsesApproved)]
 [ImplicitStreamSubscription(Topics.AgentResponsesRejected)]
@@ -162,6 +163,14 @@ public sealed class ConversationGrain(
             await CorrectAsync(turn);
             return;
         }
+        if (e.Type == ChatEventTypes.ResponseDelayed)
+        {
+            // Busy notice: the answer follows, so the turn stays open.
+            if (state.State.DecidedTurns.Contains(turn.TurnId)) return;
+            Upsert(new ChatLine(turn.TurnId, Speaker.Assistant, turn.Verdict?.CustomerMessage ?? "", LineStatus.Pending, time.GetUtcNow(), "We're busy — the answer follows."));
+            await state.WriteStateAsync();
+            return;
+        }
         // Idempotent by turn: a redelivered or duplicated outcome never produces a second answer.
         if (!state.State.DecidedTurns.Add(turn.TurnId)) return;
 
@@ -173,6 +182,8 @@ public sealed class ConversationGrain(
             ChatEventTypes.ResponseRejected => (LineStatus.Replaced, TurnOutcome.Replaced, turn.Answer ?? "", "Our team replaced the assistant's answer."),
             ChatEventTypes.MessageRejected => (LineStatus.Rejected, TurnOutcome.Rejected, turn.Verdict?.CustomerMessage ?? "", "Your message was not passed to the assistant."),
             ChatEventTypes.ResponseFailed => (LineStatus.Failed, TurnOutcome.Failed, turn.Answer ?? "", "The assistant could not answer."),
+            ChatEventTypes.ResponseThrottled => (LineStatus.Throttled, TurnOutcome.Throttled, turn.Verdict?.CustomerMessage ?? "", "Limit reached for this business."),
+            ChatEventTypes.ResponseShed => (LineStatus.Throttled, TurnOutcome.Shed, turn.Verdict?.CustomerMessage ?? "", "The assistant is very busy."),
             _ => (LineStatus.Failed, TurnOutcome.Failed, "", $"unexpected event type {e.Type}"),
         };
         var now = time.GetUtcNow();
@@ -180,7 +191,8 @@ public sealed class ConversationGrain(
         Upsert(new ChatLine(turn.TurnId, Speaker.Assistant, answer, status, now, note));
         await state.WriteStateAsync();
 
-        GrainFactory.GetGrain<ITierGrain>(turn.Tier.ToString()).Record(outcome, (now - turn.SubmittedAt).TotalMilliseconds, turn.ModelMilliseconds ?? 0).Ignore();
+        GrainFactory.GetGrain<ITierGrain>(turn.Tier.ToString()).Record(new TurnFigures(outcome, turn.TenantId, (now - turn.SubmittedAt).TotalMilliseconds,
+            turn.ModelMilliseconds ?? 0, turn.QueueMilliseconds ?? 0, turn.Degraded, turn.BusyNotified)).Ignore();
     }
 
     /// <summary>

@@ -62,12 +62,21 @@ public static class PlatformHosting
         if (kafka.Embedded is { } embedded)
             silo.Services.TryAddSingleton<IKafkaTopicCreator>(new EmbeddedTopicCreator(embedded));
         silo.Services.TryAddSingleton(TimeProvider.System);
-        silo.Services.TryAddKeyedSingleton<TimeProvider>(Approvals.ApprovalQueueGrain.ClockKey, (sp, _) => sp.GetRequiredService<TimeProvider>());
+        silo.Services.TryAddKeyedSingleton<TimeProvider>(Scheduling.PlatformClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
         silo.Services.AddOptions<Approvals.ApprovalSlaOptions>().BindConfiguration(Approvals.ApprovalSlaOptions.Section);
         silo.Services.AddOptions<ModelOptions>().BindConfiguration("Model").ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddOptions<Guardrails.ModelJudgeOptions>().BindConfiguration("Guardrails:Judge");
         silo.Services.TryAddSingleton<Guardrails.ModelJudge>();
         silo.Services.TryAddSingleton<IChatClient>(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ModelOptions>>().Value.CreateClient());
+        // Tier scheduling: one scheduler per silo in front of the model backends, quotas per tenant.
+        silo.Services.AddOptions<Scheduling.SchedulerOptions>().BindConfiguration(Scheduling.SchedulerOptions.Section).ValidateOnStart();
+        silo.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Scheduling.SchedulerOptions>, Scheduling.SchedulerOptionsValidator>();
+        silo.Services.AddOptions<Scheduling.QuotaOptions>().BindConfiguration(Scheduling.QuotaOptions.Section);
+        silo.Services.TryAddSingleton<Scheduling.ModelScheduler>();
+        silo.Services.TryAddSingleton<Scheduling.ModelBackends>();
+        silo.Services.AddHostedService<Scheduling.SchedulerLoadReporter>();
+        // A request may wait for a model slot, then for the model: stream deliveries must outlast both.
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(3));
         if (seedDemoTenants)
             silo.AddStartupTask(async (sp, ct) =>
             {

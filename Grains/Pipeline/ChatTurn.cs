@@ -30,6 +30,14 @@ public sealed record ChatTurn
     [Id(12)] public IReadOnlyList<Verdict> Concerns { get; init; } = [];
     /// <summary>Flag and replace: the customer already has the fallback; an approval sends a correction later.</summary>
     [Id(13)] public bool FallbackSent { get; init; }
+    /// <summary>Time the request waited for a model slot (the tier scheduler's queue).</summary>
+    [Id(14)] public double? QueueMilliseconds { get; init; }
+    /// <summary>The model backend that answered.</summary>
+    [Id(15)] public string? Backend { get; init; }
+    /// <summary>Answered by the tier's fallback backend because the preferred ones were overloaded.</summary>
+    [Id(16)] public bool Degraded { get; init; }
+    /// <summary>The customer was told "we're busy, we'll answer shortly" while this waited.</summary>
+    [Id(17)] public bool BusyNotified { get; init; }
 }
 
 /// <summary>
@@ -74,6 +82,12 @@ public static class ChatEventTypes
     public const string MessageReleased = "chat.message.released";
     /// <summary>Approval lifecycle on <c>approvals.events</c>: held, decided, escalated, default applied.</summary>
     public const string ApprovalRecorded = "approval.recorded";
+    /// <summary>Refused by the tenant's rate limit or quota (on <c>agent.responses.throttled</c>).</summary>
+    public const string ResponseThrottled = "agent.response.throttled";
+    /// <summary>Shed by the scheduler under overload (free tier), with a polite answer.</summary>
+    public const string ResponseShed = "agent.response.shed";
+    /// <summary>Not an answer: the customer is told we're busy and the answer follows.</summary>
+    public const string ResponseDelayed = "agent.response.delayed";
 }
 
 public static class ChatEvents

@@ -15,6 +15,17 @@ public sealed class TierRouterStageGrain() : StageGrain(Stage.TierRouter), ITier
     {
         var tier = (await TenantAsync(turn)).Tier;
         if (!await GrainFactory.GetGrain<Control.ITenantGateGrain>(turn.TenantId).Admit(turn with { Tier = tier })) return;
+        // The tenant's rate limits and quotas: over the limit, the customer is told when to try again.
+        var quota = await GrainFactory.GetGrain<Scheduling.ITenantQuotaGrain>(turn.TenantId).Admit(turn.TurnId, Scheduling.QuotaOptions.EstimateTokens(turn.Text));
+        if (!quota.Allowed)
+        {
+            await PublishAsync(Topics.AgentResponsesThrottled, turn with
+            {
+                Tier = tier,
+                Verdict = new Verdict(Stage.Name, VerdictDecision.Block, quota.Rule!, $"over the tenant's limit ({quota.Rule})", quota.CustomerMessage!),
+            }, ChatEventTypes.ResponseThrottled, "throttled");
+            return;
+        }
         await PublishAsync(Topics.AgentRequestsFor(tier), turn with { Tier = tier }, ChatEventTypes.AgentRequested, "request");
     }
 }

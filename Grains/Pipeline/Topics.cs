@@ -15,6 +15,8 @@ public static class Topics
     public const string AgentResponsesFinal = "agent.responses.final";
     public const string AgentResponsesFlagged = "agent.responses.flagged";
     public const string AgentResponsesFailed = "agent.responses.failed";
+    /// <summary>Turns refused by a rate limit or quota, shed under overload, or delayed (busy notice).</summary>
+    public const string AgentResponsesThrottled = "agent.responses.throttled";
     public const string AgentResponsesPendingApproval = "agent.responses.pending_approval";
     public const string AgentResponsesApproved = "agent.responses.approved";
     public const string AgentResponsesRejected = "agent.responses.rejected";
@@ -39,7 +41,7 @@ public static class Topics
     [
         UserMessagesRaw, UserMessagesCleaned, UserMessagesRejected,
         AgentRequestsFree, AgentRequestsPro, AgentRequestsEnterprise, AgentRequestsParked,
-        AgentResponsesRaw, AgentResponsesFinal, AgentResponsesFlagged, AgentResponsesFailed,
+        AgentResponsesRaw, AgentResponsesFinal, AgentResponsesFlagged, AgentResponsesFailed, AgentResponsesThrottled,
         AgentResponsesPendingApproval, AgentResponsesApproved, AgentResponsesRejected,
         DiscountQueriesPendingApproval, FinanceQueriesPendingApproval, LegalQueriesPendingApproval, GuardrailVerdicts, ApprovalEvents, DeadLetter,
     ];
@@ -58,6 +60,7 @@ public sealed record Stage(string Name, string Title, string[] Topics)
     public static readonly Stage OutputGuardrail = new("output-guardrail", "Output guardrail", [Pipeline.Topics.AgentResponsesRaw]);
     public static readonly Stage Delivery = new("delivery", "Delivery to customers",
         [Pipeline.Topics.AgentResponsesFinal, Pipeline.Topics.AgentResponsesFlagged, Pipeline.Topics.UserMessagesRejected, Pipeline.Topics.AgentResponsesFailed,
+         Pipeline.Topics.AgentResponsesThrottled,
          Pipeline.Topics.AgentResponsesPendingApproval, Pipeline.Topics.AgentResponsesApproved, Pipeline.Topics.AgentResponsesRejected,
          Pipeline.Topics.DiscountQueriesPendingApproval, Pipeline.Topics.FinanceQueriesPendingApproval, Pipeline.Topics.LegalQueriesPendingApproval]);
 

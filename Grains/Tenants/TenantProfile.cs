@@ -20,6 +20,8 @@ public sealed record TenantProfile
     [Id(9)] public string Currency { get; init; } = "€";
     /// <summary>What the guardrails enforce for this tenant, and at which thresholds.</summary>
     [Id(10)] public Guardrails.GuardrailPolicy Policy { get; init; } = new();
+    /// <summary>Rate limits and quotas for this tenant; null = its tier's defaults (<c>Quotas</c> settings).</summary>
+    [Id(11)] public Scheduling.QuotaLimits? Limits { get; init; }
 }
 
 [GenerateSerializer, Immutable]

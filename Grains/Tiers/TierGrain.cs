@@ -1,54 +1,152 @@
 using Orleans.Concurrency;
 using Grains.Pipeline;
+using Grains.Scheduling;
 using HdrHistogram;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Grains.Tiers;
 
-public enum TurnOutcome { Answered, Replaced, Rejected, Failed }
+public enum TurnOutcome { Answered, Replaced, Rejected, Failed, Throttled, Shed }
+
+/// <summary>How one turn went, reported by the conversation when its outcome is applied.</summary>
+[GenerateSerializer, Immutable]
+public sealed record TurnFigures(
+    [property: Id(0)] TurnOutcome Outcome,
+    [property: Id(1)] string TenantId,
+    [property: Id(2)] double EndToEndMs,
+    [property: Id(3)] double ModelMs,
+    [property: Id(4)] double QueueMs,
+    [property: Id(5)] bool Degraded,
+    [property: Id(6)] bool BusyNotified);
+
+/// <summary>A silo's scheduler queue for the tier, reported every second.</summary>
+[GenerateSerializer, Immutable]
+public sealed record TierLoad([property: Id(0)] int Queued, [property: Id(1)] int InFlight, [property: Id(2)] double OldestWaitMs);
 
 [GenerateSerializer, Immutable]
-public sealed record TierStats(
-    [property: Id(0)] Tier Tier,
-    [property: Id(1)] IReadOnlyDictionary<TurnOutcome, long> Outcomes,
-    [property: Id(2)] long Turns,
-    [property: Id(3)] double P50Ms,
-    [property: Id(4)] double P95Ms,
-    [property: Id(5)] double P99Ms,
-    [property: Id(6)] double MaxMs,
-    [property: Id(7)] IReadOnlyList<LatencyBucket> Histogram,
-    [property: Id(8)] double PipelineP50Ms,
-    [property: Id(9)] double PipelineP99Ms);
+public sealed record SlaTargets([property: Id(0)] double EndToEndMs, [property: Id(1)] double QueueWaitMs, [property: Id(2)] double SloTarget);
+
+/// <summary>Ten seconds of the tier: how many turns and how fast.</summary>
+[GenerateSerializer, Immutable]
+public sealed record TierSample(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] int Turns,
+    [property: Id(2)] double P50Ms,
+    [property: Id(3)] double P95Ms,
+    [property: Id(4)] double P99Ms,
+    [property: Id(5)] double WithinSla);
+
+[GenerateSerializer, Immutable]
+public sealed record TenantTierFigures(
+    [property: Id(0)] string TenantId,
+    [property: Id(1)] long Turns,
+    [property: Id(2)] long Answered,
+    [property: Id(3)] long Throttled,
+    [property: Id(4)] long Shed,
+    [property: Id(5)] double P95Ms,
+    [property: Id(6)] double WithinSla);
 
 [GenerateSerializer, Immutable]
 public sealed record LatencyBucket([property: Id(0)] double UpToMs, [property: Id(1)] long Count);
 
+[GenerateSerializer, Immutable]
+public sealed record TierStats
+{
+    [Id(0)] public required Tier Tier { get; init; }
+    [Id(1)] public required IReadOnlyDictionary<TurnOutcome, long> Outcomes { get; init; }
+    [Id(2)] public long Turns { get; init; }
+    [Id(3)] public double P50Ms { get; init; }
+    [Id(4)] public double P95Ms { get; init; }
+    [Id(5)] public double P99Ms { get; init; }
+    [Id(6)] public double MaxMs { get; init; }
+    [Id(7)] public IReadOnlyList<LatencyBucket> Histogram { get; init; } = [];
+    [Id(8)] public double PipelineP50Ms { get; init; }
+    [Id(9)] public double PipelineP99Ms { get; init; }
+    [Id(10)] public double QueueP50Ms { get; init; }
+    [Id(11)] public double QueueP95Ms { get; init; }
+    [Id(12)] public double QueueP99Ms { get; init; }
+    /// <summary>Waiting for a model slot and running on one now, summed over silos.</summary>
+    [Id(13)] public int Queued { get; init; }
+    [Id(14)] public int InFlight { get; init; }
+    [Id(15)] public long Throttled { get; init; }
+    [Id(16)] public long Shed { get; init; }
+    [Id(17)] public long Fallback { get; init; }
+    [Id(18)] public long Busy { get; init; }
+    [Id(19)] public required SlaTargets Targets { get; init; }
+    /// <summary>Share of turns (not counting ones refused by a tenant's own quota) answered within the end-to-end target.</summary>
+    [Id(20)] public double WithinSla { get; init; }
+    /// <summary>How fast the error budget (1 − SLO) is being spent: 1 = exactly on budget, above 1 = burning.</summary>
+    [Id(21)] public double ErrorBudgetBurn { get; init; }
+    [Id(22)] public IReadOnlyList<TierSample> Timeline { get; init; } = [];
+    [Id(23)] public IReadOnlyList<TenantTierFigures> Tenants { get; init; } = [];
+    [Id(24)] public double TurnsLastMinute { get; init; }
+}
+
 public interface ITierGrain : IGrainWithStringKey
 {
     /// <summary>One-way: recording a figure never slows the conversation that reports it.</summary>
-    [OneWay, Alias("record")] Task Record(TurnOutcome outcome, double endToEndMs, double modelMs);
+    [OneWay, Alias("record")] Task Record(TurnFigures figures);
 
-    [Alias("stats")] Task<TierStats> GetStats();
+    /// <summary>A silo's scheduler load for this tier (one-way, every second).</summary>
+    [OneWay, Alias("load")] Task ReportLoad(string silo, TierLoad load);
+
+    [Alias("stats"), ReadOnly] Task<TierStats> GetStats();
 
     /// <summary>Starts a new measuring period (figures since then only).</summary>
     [Alias("reset")] Task Reset();
 }
 
-/// <summary>Live per-tier figures: outcome counts and the end-to-end latency histogram. Keyed by tier name.</summary>
-public sealed class TierGrain : Grain, ITierGrain
+/// <summary>
+/// A tier's live SLA state, keyed by tier name: targets, end-to-end / queue-wait / pipeline-only
+/// latency histograms, queue depth and in-flight (reported by each silo's scheduler), throttled,
+/// shed, fallback and busy counts, share within target and error-budget burn, a ten-minute
+/// timeline in ten-second samples, and per-tenant figures for drill-down.
+/// </summary>
+public sealed class TierGrain(IOptions<SchedulerOptions> scheduling, [FromKeyedServices(PlatformClock.Key)] TimeProvider clock) : Grain, ITierGrain
 {
     private static readonly double[] Bounds = [50, 100, 250, 500, 1000, 2500, 5000, 10000];
-    private readonly LongHistogram _latencyMicros = new(600_000_000L, 3);
+    private static readonly TimeSpan SampleEvery = TimeSpan.FromSeconds(10);
+    private const int Samples = 60;
+    private const double HighestMicros = 600_000_000;
+
+    private readonly LongHistogram _latencyMicros = new((long)HighestMicros, 3);
     // End to end minus the model's own time: what the platform adds (queues, guardrails, hops).
-    private readonly LongHistogram _pipelineMicros = new(600_000_000L, 3);
+    private readonly LongHistogram _pipelineMicros = new((long)HighestMicros, 3);
+    private readonly LongHistogram _queueMicros = new((long)HighestMicros, 3);
     private readonly Dictionary<TurnOutcome, long> _outcomes = [];
+    private readonly Dictionary<string, (TierLoad Load, DateTimeOffset At)> _load = [];
+    private readonly LinkedList<Sample> _timeline = new();
+    private readonly Dictionary<string, TenantFigures> _tenants = [];
+    private long _fallback, _busy, _slaCounted, _withinSla;
 
     private Tier Tier => Enum.Parse<Tier>(this.GetPrimaryKeyString(), ignoreCase: true);
 
-    public Task Record(TurnOutcome outcome, double endToEndMs, double modelMs)
+    private ClassOptions Class => scheduling.Value.For(SchedulerOptions.ClassOf(Tier));
+
+    public Task Record(TurnFigures f)
     {
-        _outcomes[outcome] = _outcomes.GetValueOrDefault(outcome) + 1;
-        _latencyMicros.RecordValue(Math.Clamp((long)(endToEndMs * 1000), 1, _latencyMicros.HighestTrackableValue));
-        _pipelineMicros.RecordValue(Math.Clamp((long)((endToEndMs - modelMs) * 1000), 1, _pipelineMicros.HighestTrackableValue));
+        _outcomes[f.Outcome] = _outcomes.GetValueOrDefault(f.Outcome) + 1;
+        if (f.Degraded) _fallback++;
+        if (f.BusyNotified) _busy++;
+        var tenant = _tenants.TryGetValue(f.TenantId, out var t) ? t : _tenants[f.TenantId] = new TenantFigures();
+        tenant.Count(f.Outcome);
+        if (f.Outcome is TurnOutcome.Throttled) return Task.CompletedTask; // the tenant's own limit, not our latency
+
+        _latencyMicros.RecordValue(Micros(f.EndToEndMs));
+        _pipelineMicros.RecordValue(Micros(f.EndToEndMs - f.ModelMs));
+        _queueMicros.RecordValue(Micros(f.QueueMs));
+        var within = f.Outcome != TurnOutcome.Shed && f.EndToEndMs <= Class.EndToEndTarget.TotalMilliseconds;
+        _slaCounted++;
+        if (within) _withinSla++;
+        tenant.Latency(f.EndToEndMs, within);
+        CurrentSample().Add(f.EndToEndMs, within);
+        return Task.CompletedTask;
+    }
+
+    public Task ReportLoad(string silo, TierLoad load)
+    {
+        _load[silo] = (load, clock.GetUtcNow());
         return Task.CompletedTask;
     }
 
@@ -57,28 +155,123 @@ public sealed class TierGrain : Grain, ITierGrain
         _outcomes.Clear();
         _latencyMicros.Reset();
         _pipelineMicros.Reset();
+        _queueMicros.Reset();
+        _timeline.Clear();
+        _tenants.Clear();
+        _fallback = _busy = _slaCounted = _withinSla = 0;
         return Task.CompletedTask;
     }
 
     public Task<TierStats> GetStats()
     {
+        var now = clock.GetUtcNow();
+        var fresh = _load.Values.Where(l => now - l.At < TimeSpan.FromSeconds(5)).Select(l => l.Load).ToList();
+        var within = _slaCounted == 0 ? 1 : (double)_withinSla / _slaCounted;
+        var slo = scheduling.Value.SloTarget;
+        var lastMinute = _timeline.Where(s => now - s.Start < TimeSpan.FromMinutes(1)).Sum(s => s.Count);
+        return Task.FromResult(new TierStats
+        {
+            Tier = Tier,
+            Outcomes = new Dictionary<TurnOutcome, long>(_outcomes),
+            Turns = _outcomes.Values.Sum(),
+            P50Ms = Ms(_latencyMicros, 50), P95Ms = Ms(_latencyMicros, 95), P99Ms = Ms(_latencyMicros, 99),
+            MaxMs = _latencyMicros.TotalCount == 0 ? 0 : _latencyMicros.GetMaxValue() / 1000.0,
+            Histogram = Buckets(),
+            PipelineP50Ms = Ms(_pipelineMicros, 50), PipelineP99Ms = Ms(_pipelineMicros, 99),
+            QueueP50Ms = Ms(_queueMicros, 50), QueueP95Ms = Ms(_queueMicros, 95), QueueP99Ms = Ms(_queueMicros, 99),
+            Queued = fresh.Sum(l => l.Queued),
+            InFlight = fresh.Sum(l => l.InFlight),
+            Throttled = _outcomes.GetValueOrDefault(TurnOutcome.Throttled),
+            Shed = _outcomes.GetValueOrDefault(TurnOutcome.Shed),
+            Fallback = _fallback,
+            Busy = _busy,
+            Targets = new SlaTargets(Class.EndToEndTarget.TotalMilliseconds, Class.MaxQueueWait.TotalMilliseconds, slo),
+            WithinSla = within,
+            ErrorBudgetBurn = slo >= 1 ? 0 : (1 - within) / (1 - slo),
+            Timeline = _timeline.Select(s => s.ToSample()).ToList(),
+            Tenants = _tenants.Select(kv => kv.Value.ToFigures(kv.Key)).OrderByDescending(t => t.Turns).ToList(),
+            TurnsLastMinute = lastMinute,
+        });
+    }
+
+    private Sample CurrentSample()
+    {
+        var now = clock.GetUtcNow();
+        var start = new DateTimeOffset(now.UtcTicks - now.UtcTicks % SampleEvery.Ticks, TimeSpan.Zero);
+        if (_timeline.Last?.Value.Start != start)
+        {
+            _timeline.AddLast(new Sample(start));
+            while (_timeline.Count > Samples) _timeline.RemoveFirst();
+        }
+        return _timeline.Last!.Value;
+    }
+
+    private static long Micros(double ms) => (long)Math.Clamp(ms * 1000, 1, HighestMicros);
+
+    private static double Ms(LongHistogram h, double percentile) => h.TotalCount == 0 ? 0 : h.GetValueAtPercentile(percentile) / 1000.0;
+
+    private List<LatencyBucket> Buckets()
+    {
         var h = _latencyMicros;
-        double Ms(double percentile) => h.TotalCount == 0 ? 0 : h.GetValueAtPercentile(percentile) / 1000.0;
-        double PipelineMs(double percentile) => _pipelineMicros.TotalCount == 0 ? 0 : _pipelineMicros.GetValueAtPercentile(percentile) / 1000.0;
         var buckets = new List<LatencyBucket>();
         long previous = 0;
         foreach (var bound in Bounds)
         {
-            var below = h.TotalCount == 0 ? 0 : CountBelow(h, (long)(bound * 1000));
+            var below = h.TotalCount == 0 ? 0 : h.RecordedValues().Where(v => v.ValueIteratedTo <= (long)(bound * 1000)).Sum(v => v.CountAddedInThisIterationStep);
             buckets.Add(new LatencyBucket(bound, below - previous));
             previous = below;
         }
         buckets.Add(new LatencyBucket(double.PositiveInfinity, h.TotalCount - previous));
-        return Task.FromResult(new TierStats(Tier, new Dictionary<TurnOutcome, long>(_outcomes), h.TotalCount,
-            Ms(50), Ms(95), Ms(99), h.TotalCount == 0 ? 0 : h.GetMaxValue() / 1000.0, buckets,
-            PipelineMs(50), PipelineMs(99)));
+        return buckets;
     }
 
-    private static long CountBelow(HistogramBase h, long value) =>
-        h.RecordedValues().Where(v => v.ValueIteratedTo <= value).Sum(v => v.CountAddedInThisIterationStep);
+    private static double Percentile(List<double> values, double p)
+    {
+        if (values.Count == 0) return 0;
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
+
+    private sealed class Sample(DateTimeOffset start)
+    {
+        private readonly List<double> _ms = [];
+        private int _within;
+
+        public DateTimeOffset Start => start;
+        public int Count => _ms.Count;
+
+        public void Add(double ms, bool within)
+        {
+            if (_ms.Count < 10_000) _ms.Add(ms);
+            if (within) _within++;
+        }
+
+        public TierSample ToSample() => new(start, _ms.Count, Percentile(_ms, 0.50), Percentile(_ms, 0.95), Percentile(_ms, 0.99),
+            _ms.Count == 0 ? 1 : (double)_within / _ms.Count);
+    }
+
+    private sealed class TenantFigures
+    {
+        private readonly List<double> _recent = [];
+        private long _turns, _answered, _throttled, _shed, _counted, _within;
+
+        public void Count(TurnOutcome outcome)
+        {
+            _turns++;
+            if (outcome == TurnOutcome.Answered) _answered++;
+            if (outcome == TurnOutcome.Throttled) _throttled++;
+            if (outcome == TurnOutcome.Shed) _shed++;
+        }
+
+        public void Latency(double ms, bool within)
+        {
+            _recent.Add(ms);
+            if (_recent.Count > 2000) _recent.RemoveAt(0);
+            _counted++;
+            if (within) _within++;
+        }
+
+        public TenantTierFigures ToFigures(string tenantId) =>
+            new(tenantId, _turns, _answered, _throttled, _shed, Percentile(_recent, 0.95), _counted == 0 ? 1 : (double)_within / _counted);
+    }
 }

@@ -1,0 +1,33 @@
+using Grains.Pipeline;
+
+namespace Grains.Scheduling;
+
+/// <summary>A tenant's limits: requests and model tokens per minute and per (UTC) day; 0 = no limit.</summary>
+[GenerateSerializer, Immutable]
+public sealed record QuotaLimits
+{
+    [Id(0)] public int RequestsPerMinute { get; init; }
+    [Id(1)] public int RequestsPerDay { get; init; }
+    [Id(2)] public int TokensPerMinute { get; init; }
+    [Id(3)] public int TokensPerDay { get; init; }
+}
+
+/// <summary>Settings section <c>Quotas</c>: the limits each subscription tier gets; a tenant's profile may override them.</summary>
+public sealed class QuotaOptions
+{
+    public const string Section = "Quotas";
+
+    public QuotaLimits Free { get; set; } = new() { RequestsPerMinute = 20, RequestsPerDay = 500, TokensPerMinute = 10_000, TokensPerDay = 200_000 };
+    public QuotaLimits Pro { get; set; } = new() { RequestsPerMinute = 120, RequestsPerDay = 10_000, TokensPerMinute = 60_000, TokensPerDay = 2_000_000 };
+    public QuotaLimits Enterprise { get; set; } = new() { RequestsPerMinute = 1200 };
+
+    public QuotaLimits For(Tier tier) => tier switch
+    {
+        Tier.Enterprise => Enterprise,
+        Tier.Pro => Pro,
+        _ => Free,
+    };
+
+    /// <summary>Rough token count of a prompt before the model says (about four characters a token) plus a typical answer.</summary>
+    public static int EstimateTokens(string text) => (text?.Length ?? 0) / 4 + 200;
+}
