@@ -1,0 +1,262 @@
+using System.Collections.Concurrent;
+using Grains.Conversations;
+using Grains.Hosting;
+using Grains.Models;
+using Grains.Pipeline;
+using Grains.Scheduling;
+using Grains.Tenants;
+using Grains.Tests.Infrastructure;
+using Grains.Tiers;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Storage;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+
+namespace Grains.Tests.Pipeline;
+
+/// <summary>A model stub the test controls: each call waits until the test lets it through, and the order of calls is recorded.</summary>
+public sealed class GatedModel : IChatClient
+{
+    private readonly SemaphoreSlim _permits = new(0);
+    private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ConcurrentQueue<string> Started { get; } = new();
+
+    public bool HasStarted(string question) => Started.Contains(question);
+
+    /// <summary>Lets <paramref name="calls"/> more calls finish.</summary>
+    public void Release(int calls = 1) => _permits.Release(calls);
+
+    /// <summary>Lets every call, present and future, finish.</summary>
+    public void Open() => _open.TrySetResult();
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var question = messages.Last().Text;
+        Started.Enqueue(question);
+        await Task.WhenAny(_permits.WaitAsync(cancellationToken), _open.Task);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, "Answer to: " + question)) { ModelId = "gated-stub" };
+    }
+
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+    public void Dispose() { }
+}
+
+/// <summary>The pipeline with one model slot per silo, a gated model stub and a fake platform clock.</summary>
+public class TierPipelineCluster : IAsyncLifetime
+{
+    public GatedModel Model { get; } = new();
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+    public string Prefix { get; } = TestKafka.UniquePrefix();
+
+    public static void OneSlot(SchedulerOptions o)
+    {
+        o.Backends = [new BackendOptions { Name = "default", MaxConcurrency = 1 }];
+        foreach (var c in new[] { o.Enterprise, o.Pro, o.Free, o.Background }) c.ReservedSlots = 0;
+        o.Enterprise.OverloadAction = OverloadAction.Wait;
+        o.Pro.OverloadAction = OverloadAction.Wait;
+        o.Pro.MaxQueueWait = o.Enterprise.MaxQueueWait = TimeSpan.FromMinutes(10);
+        o.Free.OverloadAction = OverloadAction.Shed;
+        o.Free.MaxQueueWait = TimeSpan.FromSeconds(20);
+    }
+
+    protected virtual short Silos => 1;
+
+    public async Task InitializeAsync()
+    {
+        var kafka = new PlatformKafkaOptions { BootstrapServers = TestKafka.BootstrapServers, TopicPrefix = Prefix, Embedded = TestKafka.Embedded, Partitions = 8 };
+        var builder = new InProcessTestClusterBuilder(Silos);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSingleton<IChatClient>(Model);
+            silo.Services.AddKeyedSingleton<TimeProvider>(PlatformClock.Key, Clock);
+            silo.AddAgentPlatform(kafka);
+            // Durable storage stands in for Redis/PostgreSQL, so a restarted silo's conversations survive.
+            foreach (var store in new[] { "conversations", "tenants" })
+                silo.Services.AddKeyedSingleton<IGrainStorage>(store, (sp, _) => ActivatorUtilities.CreateInstance<SharedGrainStorage>(sp, Prefix));
+            silo.Services.Configure<ModelOptions>(o => o.Timeout = TimeSpan.FromMinutes(1));
+            silo.Services.Configure<SchedulerOptions>(OneSlot);
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public ModelScheduler Scheduler => Cluster.Silos[0].ServiceProvider.GetRequiredService<ModelScheduler>();
+
+    public IClusterClient Client => Cluster.Client;
+
+    public async Task QueuedAsync(WorkClass c, int count) =>
+        await Eventually.True(() => Task.FromResult(Scheduler.Snapshot().Classes.Single(x => x.Class == c).Queued == count), $"{count} {c} request(s) wait for the model");
+
+    public async Task<(IConversationGrain Chat, string TurnId)> AskAsync(string tenant, string question)
+    {
+        var chat = Cluster.Client.GetGrain<IConversationGrain>("tier-" + Guid.NewGuid().ToString("N"));
+        await chat.Open(tenant);
+        var sent = await chat.Send(question);
+        Assert.True(sent.Accepted, sent.Error);
+        return (chat, sent.TurnId!);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Model.Open();
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+}
+
+
+public sealed class TierPriorityCluster : TierPipelineCluster;
+
+/// <summary>Who the one model slot goes to, through the real pipeline.</summary>
+public sealed class TierPriorityTests(TierPriorityCluster tiers) : IClassFixture<TierPriorityCluster>
+{
+    [Fact]
+    public async Task With_one_model_slot_enterprise_is_answered_before_pro_and_pro_before_free_whatever_the_arrival_order()
+    {
+        const string First = "I need a new e-bike with a big battery";
+        const string Free = "Which e-bike would you suggest for commuting?";
+        const string Pro = "What does the Harbor Visa cost?";
+        const string Enterprise = "Which electric car do you have?";
+        var first = await tiers.AskAsync("velo-corner", First);
+        await Eventually.True(() => Task.FromResult(tiers.Model.HasStarted(First)), "the first question holds the slot");
+        var free = await tiers.AskAsync("velo-corner", Free);
+        await tiers.QueuedAsync(WorkClass.Free, 1);
+        var pro = await tiers.AskAsync("harbor-bank", Pro);
+        await tiers.QueuedAsync(WorkClass.Pro, 1);
+        var enterprise = await tiers.AskAsync("stuttgart-motors", Enterprise);
+        await tiers.QueuedAsync(WorkClass.Enterprise, 1);
+
+        for (var started = 2; started <= 4; started++)
+        {
+            tiers.Model.Release();
+            var expected = started;
+            await Eventually.True(() => Task.FromResult(tiers.Model.Started.Count == expected), $"call {expected} starts");
+        }
+        tiers.Model.Release();
+        Assert.Equal([First, Enterprise, Pro, Free], tiers.Model.Started.ToArray());
+        foreach (var (chat, turn) in new[] { first, free, pro, enterprise })
+        {
+            var answer = await PipelineCluster.AnswerTo(chat, turn);
+            Assert.Equal(LineStatus.Answered, answer.Status);
+        }
+        var stats = await tiers.Client.GetGrain<ITierGrain>(nameof(Tier.Enterprise)).GetStats();
+        Assert.True(stats.Turns >= 1);
+        Assert.Equal(5000, stats.Targets.EndToEndMs);
+    }
+}
+
+public sealed class TierOverloadCluster : TierPipelineCluster;
+
+/// <summary>Overload and limits through the real pipeline: free work is shed politely, over-limit tenants are told when to come back.</summary>
+public sealed class TierOverloadTests(TierOverloadCluster tiers) : IClassFixture<TierOverloadCluster>
+{
+    [Fact]
+    public async Task Free_work_waiting_past_its_target_is_shed_with_a_polite_answer_and_an_event_while_paid_work_is_answered()
+    {
+        const string Holder = "I need a new e-bike with a big battery";
+        var holder = await tiers.AskAsync("velo-corner", Holder);
+        await Eventually.True(() => Task.FromResult(tiers.Model.HasStarted(Holder)), "the slot is taken");
+        var flood = new List<(IConversationGrain Chat, string TurnId)>();
+        for (var i = 0; i < 3; i++) flood.Add(await tiers.AskAsync(i % 2 == 0 ? "velo-corner" : "open-assistant", $"Which e-bike would you suggest, option {i}?"));
+        await tiers.QueuedAsync(WorkClass.Free, 3);
+        var pro = await tiers.AskAsync("harbor-bank", "What does the Harbor Visa cost?");
+        await tiers.QueuedAsync(WorkClass.Pro, 1);
+
+        tiers.Clock.Advance(TimeSpan.FromSeconds(21)); // past free's 20 s target; pro waits (its action is Wait)
+        foreach (var (chat, turn) in flood)
+        {
+            await Eventually.True(async () => (await chat.View())!.Lines.Any(l => l.TurnId == turn && l.Role == Speaker.Assistant), "the shed answer arrives");
+            var line = await PipelineCluster.AnswerTo(chat, turn);
+            Assert.Equal(LineStatus.Throttled, line.Status);
+            Assert.Equal(ModelStageGrain.ShedMessage, line.Text);
+        }
+        var sessions = flood.Select(f => f.Chat.GetPrimaryKeyString()).ToHashSet();
+        var shed = TestKafka.ReadTopic(tiers.Prefix + Topics.AgentResponsesThrottled, 8, seen => seen.Count(m => sessions.Contains(System.Text.Encoding.UTF8.GetString(m.Message.Key))) >= 3)
+            .Where(m => sessions.Contains(System.Text.Encoding.UTF8.GetString(m.Message.Key))).ToList();
+        Assert.All(shed, m => Assert.Equal(ChatEventTypes.ResponseShed, System.Text.Encoding.UTF8.GetString(m.Message.Headers.GetLastBytes("ce_type"))));
+
+        tiers.Model.Open();
+        Assert.Equal(LineStatus.Answered, (await PipelineCluster.AnswerTo(pro.Chat, pro.TurnId)).Status);
+        Assert.Equal(LineStatus.Answered, (await PipelineCluster.AnswerTo(holder.Chat, holder.TurnId)).Status);
+        await Eventually.True(async () => (await tiers.Client.GetGrain<ITierGrain>(nameof(Tier.Free)).GetStats()).Shed == 3, "the free tier counts 3 shed");
+    }
+}
+
+public sealed class TierQuotaCluster : TierPipelineCluster;
+
+/// <summary>Rate limits per tenant through the real pipeline: over the limit the customer is told when to come back.</summary>
+public sealed class TierQuotaTests(TierQuotaCluster tiers) : IClassFixture<TierQuotaCluster>
+{
+    [Fact]
+    public async Task A_tenant_over_its_rate_limit_is_told_when_to_try_again_and_is_admitted_once_the_minute_has_passed()
+    {
+        tiers.Model.Open();
+        var tenant = tiers.Client.GetGrain<ITenantGrain>("harbor-bank");
+        var profile = (await tenant.GetProfile())!;
+        await tenant.SetProfile(profile with { Limits = new QuotaLimits { RequestsPerMinute = 2 } });
+        try
+        {
+            var (chat, _) = await tiers.AskAsync("harbor-bank", "What does the Harbor Visa cost?");
+            var second = await chat.Send("What are the opening hours of the branch?");
+            var third = await chat.Send("Can I open a savings account online?");
+            var refused = await PipelineCluster.AnswerTo(chat, third.TurnId!);
+            Assert.Equal(LineStatus.Throttled, refused.Status);
+            Assert.Contains("2 messages a minute", refused.Text);
+            Assert.Contains("try again in", refused.Text);
+            Assert.Equal(LineStatus.Answered, (await PipelineCluster.AnswerTo(chat, second.TurnId!)).Status);
+            Assert.Equal(1, (await tiers.Client.GetGrain<ITenantQuotaGrain>("harbor-bank").Status()).Refused);
+
+            tiers.Clock.Advance(TimeSpan.FromSeconds(61));
+            var later = await chat.Send("And for a business account?");
+            Assert.Equal(LineStatus.Answered, (await PipelineCluster.AnswerTo(chat, later.TurnId!)).Status);
+        }
+        finally
+        {
+            await tenant.SetProfile(profile);
+        }
+    }
+}
+
+public sealed class TierRestartCluster : TierPipelineCluster
+{
+    protected override short Silos => 2;
+}
+
+/// <summary>Requests waiting for the model are on Kafka, not only in a silo's queue: a restart loses none.</summary>
+public sealed class TierRestartTests(TierRestartCluster tiers) : IClassFixture<TierRestartCluster>
+{
+    [Fact]
+    public async Task Requests_queued_for_the_model_survive_a_silo_restart_and_each_is_answered_once()
+    {
+        var asked = new List<(IConversationGrain Chat, string TurnId)>();
+        var tenants = new[] { ("stuttgart-motors", "Which electric car do you have?"), ("harbor-bank", "What does the Harbor Visa cost?"), ("velo-corner", "I need a new e-bike with a big battery") };
+        for (var i = 0; i < 12; i++)
+        {
+            var (tenant, question) = tenants[i % 3];
+            asked.Add(await tiers.AskAsync(tenant, question));
+        }
+        // Both silos' single slots are taken and the rest waits in their schedulers.
+        await Eventually.True(() => Task.FromResult(tiers.Model.Started.Count >= 2), "both slots are busy: " + string.Join(" | ", tiers.Cluster.Silos.Select(silo =>
+            string.Join(", ", silo.ServiceProvider.GetRequiredService<ModelScheduler>().Snapshot().Classes.Select(c => $"{c.Class} q{c.Queued} r{c.InFlight}")))) + $" started {tiers.Model.Started.Count}");
+
+        await tiers.Cluster.RestartSiloAsync(tiers.Cluster.Silos.Last());
+        await Eventually.True(async () => (await tiers.Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 2, "the restarted silo is back");
+        tiers.Model.Open();
+
+        foreach (var (chat, turn) in asked)
+        {
+            await Eventually.True(async () => (await chat.View())!.Lines.Any(l => l.TurnId == turn && l.Role == Speaker.Assistant), $"turn {turn} is answered", TimeSpan.FromSeconds(90));
+            Assert.Single((await chat.View())!.Lines, l => l.TurnId == turn && l.Role == Speaker.Assistant);
+            Assert.Equal(LineStatus.Answered, (await PipelineCluster.AnswerTo(chat, turn)).Status);
+        }
+    }
+}
