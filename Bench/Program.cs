@@ -2,11 +2,13 @@ using Bench;
 
 // Benchmarks of the platform, run by hand (never part of the test run):
 //   dotnet run -c Release --project Bench -- pipeline [--turns N] [--sessions S] [--raw M]
+//   dotnet run -c Release --project Bench -- tiers [--slots 4] [--call-ms 200] [--seconds 15] [--enterprise-rps 3] [--pro-rps 3]
 //   dotnet run -c Release --project Bench -- eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json] [--chain input|output]
 //   dotnet run -c Release --project Bench -- eval-topics [DIR]   (CLINC150, e.g. ../shared/eval/clinc150)
 return args.FirstOrDefault() switch
 {
     "pipeline" => await PipelineBench.RunAsync(args[1..]),
+    "tiers" => await TiersBench.RunAsync(args[1..]),
     "eval" => GuardrailEval.Run(args[1..]),
     "eval-topics" => TopicEval.Run(args),
     _ => Usage(),
@@ -15,6 +17,7 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project Bench -- pipeline [--turns 2000] [--sessions 500] [--raw 50000]");
+    Console.Error.WriteLine("       dotnet run -c Release --project Bench -- tiers [--slots 4] [--call-ms 200] [--seconds 15] [--enterprise-rps 3] [--pro-rps 3]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json] [--chain input|output]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- eval-topics [DIR]");
     return 2;
