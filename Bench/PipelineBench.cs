@@ -4,6 +4,7 @@ using Grains.Conversations;
 using Grains.Hosting;
 using Grains.Pipeline;
 using Grains.Tiers;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
 using Streaming.Kafka.Embedded;
@@ -40,7 +41,12 @@ internal static class PipelineBench
 
         var builder = new InProcessTestClusterBuilder(1);
         var kafka = new PlatformKafkaOptions { BootstrapServers = cluster.BootstrapServers, TopicPrefix = "bench.", Embedded = cluster };
-        builder.ConfigureSilo((_, silo) => silo.AddAgentPlatform(kafka));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddAgentPlatform(kafka);
+            // 2 000 turns in seconds would exceed the tenant's rate limit: this measures the pipeline, not quotas.
+            silo.Services.Configure<Grains.Scheduling.QuotaOptions>(o => o.Free = o.Pro = o.Enterprise = new Grains.Scheduling.QuotaLimits());
+        });
         builder.ConfigureSiloHost((_, host) => host.Logging.SetMinimumLevel(LogLevel.Warning));
         await using var orleans = builder.Build();
         await orleans.DeployAsync();
