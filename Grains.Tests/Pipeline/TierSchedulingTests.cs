@@ -70,6 +70,9 @@ public class TierPipelineCluster : IAsyncLifetime
 
     protected virtual short Silos => 1;
 
+    /// <summary>For fixtures that need other backends or settings.</summary>
+    protected virtual void Configure(ISiloBuilder silo) { }
+
     public async Task InitializeAsync()
     {
         var kafka = new PlatformKafkaOptions { BootstrapServers = TestKafka.BootstrapServers, TopicPrefix = Prefix, Embedded = TestKafka.Embedded, Partitions = 8 };
@@ -84,6 +87,7 @@ public class TierPipelineCluster : IAsyncLifetime
                 silo.Services.AddKeyedSingleton<IGrainStorage>(store, (sp, _) => ActivatorUtilities.CreateInstance<SharedGrainStorage>(sp, Prefix));
             silo.Services.Configure<ModelOptions>(o => o.Timeout = TimeSpan.FromMinutes(1));
             silo.Services.Configure<SchedulerOptions>(OneSlot);
+            Configure(silo);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -258,5 +262,67 @@ public sealed class TierRestartTests(TierRestartCluster tiers) : IClassFixture<T
             Assert.Single((await chat.View())!.Lines, l => l.TurnId == turn && l.Role == Speaker.Assistant);
             Assert.Equal(LineStatus.Answered, (await PipelineCluster.AnswerTo(chat, turn)).Status);
         }
+    }
+}
+
+/// <summary>Two backends for pro: a broken primary and a working backup.</summary>
+public sealed class TierFailoverCluster : TierPipelineCluster
+{
+    private int _primaryCalls;
+
+    public int PrimaryCalls => Volatile.Read(ref _primaryCalls);
+
+    protected override void Configure(ISiloBuilder silo)
+    {
+        silo.Services.AddKeyedSingleton<IChatClient>("primary", new FailingModel(this));
+        silo.Services.AddKeyedSingleton<IChatClient>("backup", new CatalogResponder());
+        silo.Services.Configure<SchedulerOptions>(o =>
+        {
+            o.Backends = [new BackendOptions { Name = "default", MaxConcurrency = 2 }, new BackendOptions { Name = "primary", MaxConcurrency = 2 }, new BackendOptions { Name = "backup", MaxConcurrency = 2 }];
+            o.Pro.Backends = ["primary", "backup"];
+            o.BreakerFailures = 2;
+            o.BreakerOpenFor = TimeSpan.FromMinutes(5);
+        });
+    }
+
+    private void CountPrimaryCall() => Interlocked.Increment(ref _primaryCalls);
+
+    private sealed class FailingModel(TierFailoverCluster owner) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            owner.CountPrimaryCall();
+            throw new HttpRequestException("primary endpoint returned 503 Service Unavailable");
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose() { }
+    }
+}
+
+/// <summary>A backend that keeps failing is taken out of rotation; the tier's requests go to its next backend and customers notice nothing.</summary>
+public sealed class TierFailoverTests(TierFailoverCluster tiers) : IClassFixture<TierFailoverCluster>
+{
+    [Fact]
+    public async Task Requests_fail_over_to_the_tiers_next_backend_and_after_repeated_errors_the_broken_one_is_skipped()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            var (chat, turn) = await tiers.AskAsync("harbor-bank", "What does the Harbor Visa cost?");
+            var answer = await PipelineCluster.AnswerTo(chat, turn);
+            Assert.Equal(LineStatus.Answered, answer.Status);
+            Assert.Contains("Harbor Visa", answer.Text);
+        }
+        // Two failures opened the primary's circuit: the later requests went straight to the backup.
+        Assert.Equal(2, tiers.PrimaryCalls);
+        var backends = tiers.Scheduler.Snapshot().Backends;
+        Assert.Equal(CircuitState.Open, backends.Single(b => b.Name == "primary").Circuit);
+        Assert.Equal(CircuitState.Closed, backends.Single(b => b.Name == "backup").Circuit);
+        var raw = TestKafka.ReadTopic(tiers.Prefix + Topics.AgentResponsesRaw, 8, seen => seen.Count >= 4);
+        Assert.All(raw, m => Assert.Equal("backup", System.Text.Json.JsonSerializer.Deserialize<ChatTurn>(m.Message.Value, global::Streaming.Kafka.Events.CloudEventJson.Options)!.Backend));
     }
 }
