@@ -52,13 +52,15 @@ public static class PlatformHosting
                 // so a silo that starts while a stage is paused never consumes from it.
                 c.ConfigureLifecycle(ob => ob.Configure(o => o.StartupState = StreamLifecycleOptions.RunState.AgentsStopped));
             });
+        // After the Active stage, in which the stream providers create their agent managers: run in the
+        // same stage, the task could reach a provider first ("PullingAgentManager is not initialized yet").
         silo.AddStartupTask(async (sp, ct) =>
         {
             var stages = await sp.GetRequiredService<IGrainFactory>().GetGrain<Control.IControlGrain>(0).GetStages();
             foreach (var stage in stages.Where(s => !s.Paused))
                 if (sp.GetRequiredKeyedService<IStreamProvider>(stage.Stage) is IControllable provider)
                     await provider.ExecuteCommand((int)Orleans.Providers.Streams.Common.PersistentStreamProviderCommand.StartAgents, null);
-        });
+        }, ServiceLifecycleStage.Active + 1);
         if (kafka.Embedded is { } embedded)
             silo.Services.TryAddSingleton<IKafkaTopicCreator>(new EmbeddedTopicCreator(embedded));
         silo.Services.TryAddSingleton(TimeProvider.System);
