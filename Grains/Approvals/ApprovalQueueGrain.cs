@@ -160,12 +160,15 @@ public sealed class ApprovalQueueGrain(
     {
         if (Waiting.Any())
         {
-            _deadlineTimer ??= this.RegisterGrainTimer(CheckDeadlinesAsync, new GrainTimerCreationOptions(sla.Value.CheckPeriod, sla.Value.CheckPeriod) { KeepAlive = true });
+            if (_deadlineTimer is not null) return;
+            _deadlineTimer = this.RegisterGrainTimer(CheckDeadlinesAsync, new GrainTimerCreationOptions(sla.Value.CheckPeriod, sla.Value.CheckPeriod) { KeepAlive = true });
+            // Once per activation with waiting items, not per check: the reminder table is a store.
             await this.RegisterOrUpdateReminder(SlaReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         }
-        else if (_deadlineTimer is not null)
+        else
         {
-            _deadlineTimer.Dispose();
+            // Also on an activation (or a reminder) that finds nothing waiting: the reminder must not outlive the items.
+            _deadlineTimer?.Dispose();
             _deadlineTimer = null;
             if (await this.GetReminder(SlaReminder) is { } reminder) await this.UnregisterReminder(reminder);
         }

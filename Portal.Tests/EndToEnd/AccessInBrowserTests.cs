@@ -38,6 +38,7 @@ public sealed class AccessInBrowserTests(PortalServer server) : IClassFixture<Po
         await page.GetByTestId("login-password").FillAsync("not-the-password");
         await page.GetByTestId("login-submit").ClickAsync();
         await Assertions.Expect(page.GetByTestId("login-error")).ToHaveTextAsync("Wrong user name or password.");
+        await PortalServer.ScreenshotAsync(page, "login-wrong-password");
 
         await page.GotoAsync(server.BaseUrl + "/control");
         await page.WaitForURLAsync(new Regex("/account/login"));
