@@ -25,10 +25,12 @@ public sealed class KafkaAdapterFactory : IQueueAdapterFactory
     private readonly Lazy<KafkaConsumerLoop> _consumer;
     private readonly DeadLetterWriter _deadLetters;
     private readonly ConcurrentDictionary<QueueId, KafkaQueueAdapterReceiver> _receivers = new();
+    private readonly CancellationToken _hostStopping;
 
     public KafkaAdapterFactory(string name, KafkaStreamOptions options, SimpleQueueCacheOptions cacheOptions,
-        KafkaClientPool pool, ILoggerFactory loggerFactory, TimeProvider? time = null)
+        KafkaClientPool pool, ILoggerFactory loggerFactory, TimeProvider? time = null, Microsoft.Extensions.Hosting.IHostApplicationLifetime? lifetime = null)
     {
+        _hostStopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
         _name = name;
         _options = options;
         _pool = pool;
@@ -79,5 +81,5 @@ public sealed class KafkaAdapterFactory : IQueueAdapterFactory
 
     public Task<IStreamFailureHandler> GetDeliveryFailureHandler(QueueId queueId) =>
         Task.FromResult<IStreamFailureHandler>(new KafkaDeliveryFailureHandler(queueId, _mapper.Value.PartitionOf(queueId),
-            q => _receivers.GetValueOrDefault(q), _deadLetters, _loggerFactory.CreateLogger<KafkaDeliveryFailureHandler>()));
+            q => _receivers.GetValueOrDefault(q), _deadLetters, _loggerFactory.CreateLogger<KafkaDeliveryFailureHandler>(), _hostStopping));
 }
