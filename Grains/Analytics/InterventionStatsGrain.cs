@@ -94,12 +94,8 @@ public sealed class InterventionStatsGrain(
         var latencies = list.Where(r => r.LatencyMs is not null && r.Step != InterventionStep.Escalated).Select(r => r.LatencyMs!.Value).Order().ToArray();
         return new InterventionFigures(key, Count(InterventionStep.Held), Count(InterventionStep.Approved), Count(InterventionStep.Edited),
             Count(InterventionStep.Rejected), Count(InterventionStep.Released), Count(InterventionStep.Escalated), Count(InterventionStep.DefaultApplied),
-            Percentile(latencies, 0.50), Percentile(latencies, 0.95));
+            NearestRank.Of(latencies, 0.50), NearestRank.Of(latencies, 0.95));
     }
-
-    /// <summary>Nearest-rank percentile of sorted values (0 when there are none).</summary>
-    public static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 }
 
 [GenerateSerializer]

@@ -225,12 +225,7 @@ public sealed class TierGrain(IOptions<SchedulerOptions> scheduling, [FromKeyedS
         return buckets;
     }
 
-    private static double Percentile(List<double> values, double p)
-    {
-        if (values.Count == 0) return 0;
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-    }
+    private static double Percentile(List<double> values, double p) => NearestRank.Of(values.Order().ToArray(), p);
 
     private sealed class Sample(DateTimeOffset start)
     {
