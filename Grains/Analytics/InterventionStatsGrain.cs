@@ -57,19 +57,39 @@ public interface IInterventionStatsGrain : IGrainWithIntegerKey
 /// How often people intervened and how: counts, approval latency p50/p95, reject and edit rates,
 /// overdue and default-applied, per tenant, tier, rule and team. Keeps the latest records (bounded)
 /// and computes figures when asked; every record is also a metric (<see cref="InterventionMetrics"/>).
+/// The state (up to 50 000 records) is written every few seconds when it changed, not per record:
+/// a write copies all of it. A crash may lose the last seconds; <c>approvals.events</c> has them all.
 /// </summary>
 public sealed class InterventionStatsGrain(
     [PersistentState("interventions", "approvals")] IPersistentState<InterventionStatsState> state,
     TimeProvider time) : Grain, IInterventionStatsGrain
 {
     private const int MaxRecords = 50_000;
+    private static readonly TimeSpan WriteEvery = TimeSpan.FromSeconds(5);
+    private bool _dirty;
 
-    public async Task Record(InterventionRecord record)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(WriteIfChangedAsync, new GrainTimerCreationOptions(WriteEvery, WriteEvery));
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => WriteIfChangedAsync(cancellationToken);
+
+    private async Task WriteIfChangedAsync(CancellationToken cancellationToken)
+    {
+        if (!_dirty) return;
+        _dirty = false;
+        await state.WriteStateAsync(cancellationToken);
+    }
+
+    public Task Record(InterventionRecord record)
     {
         state.State.Records.Add(record);
         if (state.State.Records.Count > MaxRecords) state.State.Records.RemoveRange(0, state.State.Records.Count - MaxRecords);
         InterventionMetrics.Observe(record);
-        await state.WriteStateAsync();
+        _dirty = true;
+        return Task.CompletedTask;
     }
 
     public Task<InterventionReport> Report(IReadOnlyCollection<string>? tenants = null)

@@ -23,6 +23,9 @@ public static class Teams
         _ => Review,
     };
 
+    /// <summary>Where a hold decided by <paramref name="rule"/> waits: its team's topic.</summary>
+    public static string TopicForRule(string? rule) => TopicFor(ForRule(rule));
+
     public static string TopicFor(string team) => team switch
     {
         Discount => Topics.DiscountQueriesPendingApproval,

@@ -29,7 +29,7 @@ public sealed class InputGuardrailStageGrain(ModelJudge judge) : StageGrain(Stag
         if (outcome.Decision.Decision is VerdictDecision.Allow or VerdictDecision.Rewrite)
             await PublishAsync(Topics.UserMessagesCleaned, judged, ChatEventTypes.MessageCleaned, "cleaned");
         else if (outcome.Decision.Decision == VerdictDecision.Hold)
-            await PublishAsync(Approvals.Teams.TopicFor(Approvals.Teams.ForRule(outcome.Decision.Rule)), judged, ChatEventTypes.ResponseHeld, "held");
+            await PublishAsync(Approvals.Teams.TopicForRule(outcome.Decision.Rule), judged, ChatEventTypes.ResponseHeld, "held");
         else
             await PublishAsync(Topics.UserMessagesRejected, judged, ChatEventTypes.MessageRejected, "rejected");
     }

@@ -48,12 +48,12 @@ public sealed class OutputGuardrailStageGrain(ModelJudge judge) : StageGrain(Sta
             // with the same ids, so the customer never gets either twice.
             await PublishAsync(Topics.AgentResponsesFlagged, judged with { Verdict = judged.Verdict! with { CustomerMessage = tenant.FallbackAnswer } },
                 ChatEventTypes.ResponseFlagged, "flagged");
-            await PublishAsync(Approvals.Teams.TopicFor(Approvals.Teams.ForRule(outcome.Decision.Rule)), judged with { FallbackSent = true },
+            await PublishAsync(Approvals.Teams.TopicForRule(outcome.Decision.Rule), judged with { FallbackSent = true },
                 ChatEventTypes.ResponseHeld, "held");
         }
         else if (outcome.Decision.Decision == VerdictDecision.Hold)
             // Escalation: the answer waits for the team its rule names (discount, finance, legal, review).
-            await PublishAsync(Approvals.Teams.TopicFor(Approvals.Teams.ForRule(outcome.Decision.Rule)), judged, ChatEventTypes.ResponseHeld, "held");
+            await PublishAsync(Approvals.Teams.TopicForRule(outcome.Decision.Rule), judged, ChatEventTypes.ResponseHeld, "held");
         else
             await PublishAsync(Topics.AgentResponsesFlagged, judged, ChatEventTypes.ResponseFlagged, "flagged");
     }

@@ -247,7 +247,7 @@ public sealed class TierGrain(IOptions<SchedulerOptions> scheduling, [FromKeyedS
 
     private sealed class TenantFigures
     {
-        private readonly List<double> _recent = [];
+        private readonly Queue<double> _recent = new();
         private long _turns, _answered, _throttled, _shed, _counted, _within;
 
         public void Count(TurnOutcome outcome)
@@ -260,13 +260,13 @@ public sealed class TierGrain(IOptions<SchedulerOptions> scheduling, [FromKeyedS
 
         public void Latency(double ms, bool within)
         {
-            _recent.Add(ms);
-            if (_recent.Count > 2000) _recent.RemoveAt(0);
+            _recent.Enqueue(ms);
+            if (_recent.Count > 2000) _recent.Dequeue();
             _counted++;
             if (within) _within++;
         }
 
         public TenantTierFigures ToFigures(string tenantId) =>
-            new(tenantId, _turns, _answered, _throttled, _shed, Percentile(_recent, 0.95), _counted == 0 ? 1 : (double)_within / _counted);
+            new(tenantId, _turns, _answered, _throttled, _shed, NearestRank.Of(_recent.Order().ToArray(), 0.95), _counted == 0 ? 1 : (double)_within / _counted);
     }
 }
