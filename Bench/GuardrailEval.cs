@@ -9,7 +9,7 @@ using HdrHistogram;
 namespace Bench;
 
 /// <summary>
-/// <c>eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json] [--chain input|output] [--pii-action redact|block]</c>:
+/// <c>eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json [--threshold T]] [--chain input|output] [--pii-action redact|block]</c>:
 /// runs a labelled set through a tenant's guardrail chain and scores the "block" class
 /// (block and hold count as block; rewrite counts as allow: the message goes on, redacted).
 /// </summary>
@@ -19,7 +19,7 @@ internal static class GuardrailEval
 
     private sealed record TopicsFile(Dictionary<string, List<string>>? Allowed, Dictionary<string, List<string>>? Blocked);
 
-    public static int Run(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         var casesPath = Arg(args, "--cases") ?? throw new ArgumentException("--cases FILE.jsonl is required");
         var tenantId = Arg(args, "--tenant") ?? DemoTenants.OpenAssistant.TenantId;
@@ -31,7 +31,6 @@ internal static class GuardrailEval
                          ?? throw new InvalidDataException($"{topicsPath} is empty");
             tenant = tenant with
             {
-                TopicVocabulary = [],
                 Catalog = [],
                 Policy = tenant.Policy with
                 {
@@ -40,20 +39,32 @@ internal static class GuardrailEval
                 },
             };
         }
+        // New examples get the threshold the policy page proposes for them (what an admin does after
+        // pasting examples), unless --threshold names one.
+        if (Arg(args, "--topics") is not null && tenant.Policy.AllowedTopics.Count > 0)
+        {
+            var chainsForTopics = Chains();
+            var proposal = Grains.Guardrails.Topics.TopicThresholdAdvisor.Propose(await chainsForTopics.Topics.GetAsync(tenant.Policy), tenant.Policy.TopicNeighbours,
+                await Grains.Guardrails.Topics.OffTopicBackground.VectorsAsync(chainsForTopics.Embedder), tenant.Policy.AllowedTopics);
+            var threshold = Arg(args, "--threshold") is { } t ? double.Parse(t, CultureInfo.InvariantCulture) : proposal.Threshold;
+            tenant = tenant with { Policy = tenant.Policy with { OnTopicThreshold = threshold } };
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"topics from {Arg(args, "--topics")}: on-topic threshold {threshold:0.00} (proposed {proposal.Threshold:0.00}: {proposal.Explanation})"));
+        }
         // Detection of personal data is a rewrite under the default policy; to score it as a class, refuse instead.
         if (Arg(args, "--pii-action") is { } piiAction)
             tenant = tenant with { Policy = tenant.Policy with { CustomerPii = Enum.Parse<PiiAction>(piiAction, ignoreCase: true) } };
-        var chain = Arg(args, "--chain") == "output" ? GuardrailChain.Output() : GuardrailChain.Input();
+        var chains = Chains();
+        var chain = Arg(args, "--chain") == "output" ? chains.Output : chains.Input;
         var cases = ReadCases(casesPath);
 
         var histogram = new LongHistogram(10_000_000, 3);
         var confusion = new Dictionary<(string Actual, string Predicted), int>();
         var mistakes = new List<string>();
-        foreach (var c in cases) chain.Run(tenant, c.Text); // warm-up: regexes, classifier build
+        foreach (var c in cases.Take(50)) await chain.RunAsync(tenant, c.Text); // warm-up: model load, JIT, topic index
         foreach (var c in cases)
         {
             var started = Stopwatch.GetTimestamp();
-            var outcome = chain.Run(tenant, c.Text);
+            var outcome = await chain.RunAsync(tenant, c.Text);
             histogram.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds));
             var predicted = outcome.Decision.Decision is VerdictDecision.Block or VerdictDecision.Hold or VerdictDecision.Flag ? "block" : "allow";
             confusion[(c.Label, predicted)] = confusion.GetValueOrDefault((c.Label, predicted)) + 1;
@@ -70,7 +81,7 @@ internal static class GuardrailEval
         var f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
         var falseBlockRate = fp + tn == 0 ? 0 : fp / (double)(fp + tn);
 
-        Console.WriteLine($"{cases.Count} cases from {casesPath}, tenant {tenant.TenantId}, {(Arg(args, "--chain") ?? "input")} chain, policy v{tenant.Policy.Version}");
+        Console.WriteLine($"{cases.Count} cases from {casesPath}, tenant {tenant.TenantId}, {(Arg(args, "--chain") ?? "input")} chain, policy v{tenant.Policy.Version}, {chains.SafetyModel.Name}");
         Console.WriteLine("                 predicted block  predicted allow");
         Console.WriteLine($"  actual block   {tp,15}  {fn,15}");
         Console.WriteLine($"  actual allow   {fp,15}  {tn,15}");
@@ -79,10 +90,18 @@ internal static class GuardrailEval
             Console.WriteLine("Mistakes:");
             foreach (var m in mistakes) Console.WriteLine(m);
         }
-        Console.WriteLine($"Chain latency per message: p50 {histogram.GetValueAtPercentile(50)} us, p99 {histogram.GetValueAtPercentile(99)} us");
+        Console.WriteLine($"Chain latency per message (embedding included): p50 {histogram.GetValueAtPercentile(50)} us, p99 {histogram.GetValueAtPercentile(99)} us");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"precision={precision:0.000} recall={recall:0.000} f1={f1:0.000} false_block_rate={falseBlockRate:0.000} n={cases.Count} p99_us={histogram.GetValueAtPercentile(99)}"));
         return 0;
+    }
+
+    /// <summary>The chains as a silo builds them: in-process MiniLM, the shipped safety heads.</summary>
+    internal static GuardrailChains Chains()
+    {
+        var embedder = Grains.Guardrails.Embeddings.TextEmbedder.Create(new Grains.Guardrails.Embeddings.EmbeddingOptions());
+        var safety = Grains.Guardrails.Safety.SafetyModel.Load(new Grains.Guardrails.Safety.SafetyOptions().ResolvedPath);
+        return new GuardrailChains(embedder, safety, new Grains.Guardrails.Topics.TopicIndexCache(embedder));
     }
 
     private static List<Case> ReadCases(string path)

@@ -5,12 +5,15 @@ using Bench;
 //   dotnet run -c Release --project Bench -- tiers [--slots 4] [--call-ms 200] [--seconds 15] [--enterprise-rps 3] [--pro-rps 3]
 //   dotnet run -c Release --project Bench -- eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json] [--chain input|output]
 //   dotnet run -c Release --project Bench -- eval-topics [DIR]   (CLINC150, e.g. ../shared/eval/clinc150)
+//   dotnet run -c Release --project Bench -- train-safety [--hidden N] [--show-mistakes] [--no-write]   (writes Grains/Guardrails/Safety/safety-heads.json)
 return args.FirstOrDefault() switch
 {
     "pipeline" => await PipelineBench.RunAsync(args[1..]),
     "tiers" => await TiersBench.RunAsync(args[1..]),
-    "eval" => GuardrailEval.Run(args[1..]),
-    "eval-topics" => TopicEval.Run(args),
+    "eval" => await GuardrailEval.RunAsync(args[1..]),
+    "eval-topics" => await TopicEval.RunAsync(args),
+    "try" => await TryGuardrails.RunAsync(args[1..]),
+    "train-safety" => await Bench.Training.SafetyTraining.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -20,5 +23,6 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- tiers [--slots 4] [--call-ms 200] [--seconds 15] [--enterprise-rps 3] [--pro-rps 3]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json] [--chain input|output]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- eval-topics [DIR]");
+    Console.Error.WriteLine("       dotnet run -c Release --project Bench -- train-safety [--data DIR] [--shared DIR] [--out FILE] [--hidden N] [--epochs N] [--folds N] [--show-mistakes] [--no-write]");
     return 2;
 }

@@ -20,12 +20,12 @@ public sealed class PolicyTests
     public void An_invalid_policy_is_rejected_with_every_field_named()
     {
         const string json = """
-            { "toxicityReviewAbove": 0.95, "toxicityBlockAbove": 0.9, "maxDiscountPercent": 150,
+            { "onTopicThreshold": 1.5, "maxDiscountPercent": 150, "safety": { "violence": { "action": "hold", "threshold": 0 }, "gossip": { "action": "block", "threshold": 0.5 } },
               "allowedTopics": { "cars": [], "service": ["book a service", " "] } }
             """;
         var (policy, errors) = GuardrailPolicyValidation.Parse(json);
         Assert.Null(policy);
-        Assert.Equal(["toxicityReviewAbove", "maxDiscountPercent", "allowedTopics.cars", "allowedTopics.service[1]"], errors.Select(e => e.Field));
+        Assert.Equal(["onTopicThreshold", "safety.violence", "safety.gossip", "maxDiscountPercent", "allowedTopics.cars", "allowedTopics.service[1]"], errors.Select(e => e.Field));
     }
 
     [Fact]
@@ -42,27 +42,32 @@ public sealed class PolicyTierAndCacheTests
     [Fact]
     public void Free_tenants_keep_platform_thresholds_pro_may_tighten_and_enterprise_may_relax()
     {
-        var relaxed = new GuardrailPolicy { ToxicityReviewAbove = 0.8, ToxicityBlockAbove = 0.95 };
-        var stricter = new GuardrailPolicy { ToxicityReviewAbove = 0.5 };
+        static GuardrailPolicy With(params (string Category, SafetyRule Rule)[] rules)
+        {
+            var safety = new Dictionary<string, SafetyRule>(GuardrailPolicy.PlatformSafety);
+            foreach (var (category, rule) in rules) safety[category] = rule;
+            return new GuardrailPolicy { Safety = safety };
+        }
+        var relaxed = With(("violence", new SafetyRule(SafetyAction.Block, 0.8)), ("harassment", new SafetyRule(SafetyAction.Allow, 0.5)));
+        var stricter = With(("violence", new SafetyRule(SafetyAction.Block, 0.3)), ("self-harm", new SafetyRule(SafetyAction.Block, 0.5)));
 
-        Assert.Equal(["toxicityReviewAbove", "toxicityBlockAbove"], GuardrailPolicyValidation.ValidateForTier(relaxed, Grains.Pipeline.Tier.Free).Select(e => e.Field));
-        Assert.Single(GuardrailPolicyValidation.ValidateForTier(stricter, Grains.Pipeline.Tier.Free));
+        Assert.Equal(["safety.violence", "safety.harassment"], GuardrailPolicyValidation.ValidateForTier(relaxed, Grains.Pipeline.Tier.Free).Select(e => e.Field));
+        Assert.Equal(2, GuardrailPolicyValidation.ValidateForTier(stricter, Grains.Pipeline.Tier.Free).Count);
         Assert.Empty(GuardrailPolicyValidation.ValidateForTier(stricter, Grains.Pipeline.Tier.Pro));
         Assert.Equal(2, GuardrailPolicyValidation.ValidateForTier(relaxed, Grains.Pipeline.Tier.Pro).Count);
         Assert.Empty(GuardrailPolicyValidation.ValidateForTier(relaxed, Grains.Pipeline.Tier.Enterprise));
+        // Nobody relaxes sexual content involving minors.
+        var minors = With(("sexual-minors", new SafetyRule(SafetyAction.Hold, 0.3)));
+        Assert.Equal("safety.sexual-minors", Assert.Single(GuardrailPolicyValidation.ValidateForTier(minors, Grains.Pipeline.Tier.Enterprise)).Field);
         // Everyone may change topics, brand terms and discount limits.
         Assert.Empty(GuardrailPolicyValidation.ValidateForTier(new GuardrailPolicy { MaxDiscountPercent = 25, Competitors = ["Rival"] }, Grains.Pipeline.Tier.Free));
     }
 
     [Fact]
-    public void Copies_of_a_policy_share_one_classifier_and_a_changed_example_gets_its_own()
+    public void A_field_the_policy_does_not_have_is_named_not_ignored()
     {
-        var policy = DemoTenants.StuttgartMotors.Policy;
-        var copy = policy with { AllowedTopics = policy.AllowedTopics.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value.ToList()) };
-        Assert.Same(TopicClassifier.For(policy), TopicClassifier.For(copy));
-
-        var changed = policy with { AllowedTopics = new Dictionary<string, IReadOnlyList<string>>(policy.AllowedTopics) { ["boats"] = ["do you sell boats"] } };
-        Assert.NotSame(TopicClassifier.For(policy), TopicClassifier.For(changed));
-        Assert.Equal("boats", TopicClassifier.For(changed).Classify("which boats do you sell").Allowed);
+        var (policy, errors) = GuardrailPolicyValidation.Parse("""{ "toxicityReviewAbove": 0.7 }""");
+        Assert.Null(policy);
+        Assert.Contains("toxicityReviewAbove", Assert.Single(errors).Message);
     }
 }

@@ -2,6 +2,13 @@ namespace Grains.Guardrails;
 
 public enum PiiAction { Redact, Block }
 
+/// <summary>What happens to a message whose score in a safety category reaches the rule's threshold.</summary>
+public enum SafetyAction { Allow, Hold, Block }
+
+/// <summary>One safety category's rule: from which calibrated score, and what then.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SafetyRule([property: Id(0)] SafetyAction Action, [property: Id(1)] double Threshold);
+
 /// <summary>
 /// A tenant's guardrail settings: data, not code, versioned so every verdict says which version
 /// decided it. Defaults are what a careful business would choose.
@@ -17,16 +24,17 @@ public sealed record GuardrailPolicy
     /// <summary>Topics refused even when they look close to an allowed one.</summary>
     [Id(2)] public IReadOnlyDictionary<string, IReadOnlyList<string>> BlockedTopics { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
-    /// <summary>Similarity to the nearest allowed example below which a message is off-topic. Empty topics = no restriction.</summary>
-    [Id(3)] public double OnTopicThreshold { get; init; } = 0.2;
+    /// <summary>
+    /// Topic score (mean cosine similarity of the message's embedding to its <see cref="TopicNeighbours"/>
+    /// nearest allowed examples) below which a message is off-topic. Empty topics = no restriction.
+    /// The policy page proposes a value from the tenant's own examples.
+    /// </summary>
+    [Id(3)] public double OnTopicThreshold { get; init; } = 0.5;
 
-    /// <summary>Toxicity score from which a message goes to human review.</summary>
-    [Id(4)] public double ToxicityReviewAbove { get; init; } = 0.7;
+    /// <summary>How many nearest examples a topic score averages (1 = nearest only).</summary>
+    [Id(4)] public int TopicNeighbours { get; init; } = 3;
 
-    /// <summary>Toxicity score from which a message is refused outright.</summary>
-    [Id(5)] public double ToxicityBlockAbove { get; init; } = 0.9;
-
-    /// <summary>Injection score from which a message is refused.</summary>
+    /// <summary>Score of the injection pattern rules (instruction overrides, encoded payloads) from which a message is refused.</summary>
     [Id(6)] public double InjectionBlockAbove { get; init; } = 0.5;
 
     [Id(7)] public PiiAction CustomerPii { get; init; } = PiiAction.Redact;
@@ -43,13 +51,6 @@ public sealed record GuardrailPolicy
     /// <summary>Hold answers that give financial or legal advice for the finance and legal teams.</summary>
     [Id(11)] public bool HoldFinanceAndLegalAdvice { get; init; } = true;
 
-    /// <summary>
-    /// How much nearer to generic everyday requests than to the tenant's topics a message must be
-    /// to count as off-topic. Lower rejects more off-topic messages and more on-topic ones
-    /// (CLINC150 val, dealership: 0.00 → recall 0.87 / rejection 0.48; 0.05 → 0.89 / 0.42; 0.10 → 0.91 / 0.36).
-    /// </summary>
-    [Id(12)] public double OffTopicMargin { get; init; } = 0.05;
-
     /// <summary>Brands the assistant must never recommend or mention.</summary>
     [Id(13)] public IReadOnlyList<string> Competitors { get; init; } = [];
 
@@ -61,4 +62,44 @@ public sealed record GuardrailPolicy
     /// once and deliver the approved answer later in the same chat as a correction.
     /// </summary>
     [Id(15)] public bool FlagAndReplace { get; init; }
+
+    /// <summary>
+    /// Per safety category (<see cref="Safety.SafetyCategories"/>): the action and the calibrated score
+    /// from which it applies. A category missing here uses the platform's rule.
+    /// </summary>
+    [Id(16)] public IReadOnlyDictionary<string, SafetyRule> Safety { get; init; } = PlatformSafety;
+
+    /// <summary>
+    /// When the embedding model cannot be reached the classifiers cannot judge: the message is held
+    /// for a person or refused, never let through (fail closed).
+    /// </summary>
+    [Id(17)] public SafetyAction WhenClassifiersUnavailable { get; init; } = SafetyAction.Hold;
+
+    /// <summary>
+    /// The platform's safety rules: what free tenants get, the floor pro tenants may only tighten.
+    /// Scores are calibrated (Platt, one message in five of a kind taken as unsafe), so 0.7 keeps the
+    /// article's meaning of "toxicity above 0.7". Cross-validated on the training data (README):
+    /// at 0.7 about 86 % of unsafe messages are caught and 2 % of everyday ones stopped; the
+    /// categories that everyday banking and car questions brush against most (illegal, privacy,
+    /// injection) sit at 0.8, where that falls to 1 %.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, SafetyRule> PlatformSafety = new Dictionary<string, SafetyRule>
+    {
+        [Guardrails.Safety.SafetyCategories.Violence] = new(SafetyAction.Block, 0.7),
+        // Someone who may be in danger gets a person, not a refusal.
+        [Guardrails.Safety.SafetyCategories.SelfHarm] = new(SafetyAction.Hold, 0.7),
+        [Guardrails.Safety.SafetyCategories.Sexual] = new(SafetyAction.Block, 0.7),
+        [Guardrails.Safety.SafetyCategories.SexualMinors] = new(SafetyAction.Block, 0.5),
+        [Guardrails.Safety.SafetyCategories.Hate] = new(SafetyAction.Block, 0.7),
+        [Guardrails.Safety.SafetyCategories.Harassment] = new(SafetyAction.Block, 0.75),
+        [Guardrails.Safety.SafetyCategories.Illegal] = new(SafetyAction.Block, 0.8),
+        [Guardrails.Safety.SafetyCategories.Privacy] = new(SafetyAction.Block, 0.8),
+        [Guardrails.Safety.SafetyCategories.Injection] = new(SafetyAction.Block, 0.8),
+    };
+
+    /// <summary>The rule that applies to a category under this policy.</summary>
+    public SafetyRule SafetyRuleFor(string category) =>
+        Safety.TryGetValue(category, out var rule) ? rule
+        : PlatformSafety.TryGetValue(category, out var platform) ? platform
+        : new SafetyRule(SafetyAction.Block, 0.5);
 }

@@ -14,6 +14,9 @@ public static class GuardrailPolicyValidation
 
     private static readonly JsonSerializerOptions Indented = new(CloudEventJson.Options) { WriteIndented = true };
 
+    // A field the policy doesn't have is a mistake to show (an old "toxicityReviewAbove"), not something to drop silently.
+    private static readonly JsonSerializerOptions Strict = new(CloudEventJson.Options) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
+
     public static string ToJson(GuardrailPolicy policy) => JsonSerializer.Serialize(policy, Indented);
 
     /// <summary>
@@ -24,27 +27,33 @@ public static class GuardrailPolicyValidation
     {
         var errors = Validate(policy).ToList();
         var platform = new GuardrailPolicy();
-        foreach (var (field, value, standard) in new[]
-                 {
-                     ("toxicityReviewAbove", policy.ToxicityReviewAbove, platform.ToxicityReviewAbove),
-                     ("toxicityBlockAbove", policy.ToxicityBlockAbove, platform.ToxicityBlockAbove),
-                     ("injectionBlockAbove", policy.InjectionBlockAbove, platform.InjectionBlockAbove),
-                 })
+        if (tier == Pipeline.Tier.Free && Math.Abs(policy.InjectionBlockAbove - platform.InjectionBlockAbove) > 1e-9)
+            errors.Add(new("injectionBlockAbove", $"the free tier uses the platform's threshold ({platform.InjectionBlockAbove:0.##}); pro tenants may tighten it, enterprise tenants set their own"));
+        else if (tier == Pipeline.Tier.Pro && policy.InjectionBlockAbove > platform.InjectionBlockAbove + 1e-9)
+            errors.Add(new("injectionBlockAbove", $"the pro tier may only make this stricter (at most {platform.InjectionBlockAbove:0.##}); enterprise tenants may relax it"));
+        foreach (var (category, standard) in GuardrailPolicy.PlatformSafety)
         {
-            if (tier == Pipeline.Tier.Free && Math.Abs(value - standard) > 1e-9)
-                errors.Add(new(field, $"the free tier uses the platform's threshold ({standard:0.##}); pro tenants may tighten it, enterprise tenants set their own"));
-            else if (tier == Pipeline.Tier.Pro && value > standard + 1e-9)
-                errors.Add(new(field, $"the pro tier may only make this stricter (at most {standard:0.##}); enterprise tenants may relax it"));
+            var rule = policy.SafetyRuleFor(category);
+            var field = $"safety.{category}";
+            var looser = rule.Action < standard.Action || rule.Threshold > standard.Threshold + 1e-9;
+            if (category == Safety.SafetyCategories.SexualMinors && looser)
+                errors.Add(new(field, $"no tier may relax this category: it is always refused from {standard.Threshold:0.##}"));
+            else if (tier == Pipeline.Tier.Free && (rule.Action != standard.Action || Math.Abs(rule.Threshold - standard.Threshold) > 1e-9))
+                errors.Add(new(field, $"the free tier uses the platform's rule ({Describe(standard)}); pro tenants may tighten it, enterprise tenants set their own"));
+            else if (tier == Pipeline.Tier.Pro && looser)
+                errors.Add(new(field, $"the pro tier may only make this stricter than the platform's rule ({Describe(standard)}); enterprise tenants may relax it"));
         }
         return errors;
     }
+
+    private static string Describe(SafetyRule rule) => $"{rule.Action.ToString().ToLowerInvariant()} from {rule.Threshold:0.##}";
 
     public static (GuardrailPolicy? Policy, IReadOnlyList<PolicyFieldError> Errors) Parse(string json)
     {
         GuardrailPolicy? policy;
         try
         {
-            policy = JsonSerializer.Deserialize<GuardrailPolicy>(json, CloudEventJson.Options);
+            policy = JsonSerializer.Deserialize<GuardrailPolicy>(json, Strict);
         }
         catch (JsonException ex)
         {
@@ -63,12 +72,20 @@ public static class GuardrailPolicyValidation
             if (value is < 0 or > 1 || double.IsNaN(value)) errors.Add(new(field, $"must be between 0 and 1 (is {value})"));
         }
         Fraction("onTopicThreshold", policy.OnTopicThreshold);
-        Fraction("offTopicMargin", policy.OffTopicMargin);
-        Fraction("toxicityReviewAbove", policy.ToxicityReviewAbove);
-        Fraction("toxicityBlockAbove", policy.ToxicityBlockAbove);
         Fraction("injectionBlockAbove", policy.InjectionBlockAbove);
-        if (policy.ToxicityReviewAbove > policy.ToxicityBlockAbove)
-            errors.Add(new("toxicityReviewAbove", "must not be above toxicityBlockAbove: review comes before refusal"));
+        if (policy.TopicNeighbours is < 1 or > 20) errors.Add(new("topicNeighbours", $"must be between 1 and 20 (is {policy.TopicNeighbours})"));
+        if (policy.WhenClassifiersUnavailable == SafetyAction.Allow)
+            errors.Add(new("whenClassifiersUnavailable", "must be hold or block: a message the classifiers could not judge is never let through"));
+        if (policy.Safety is null) errors.Add(new("safety", "must list the safety rules (or be left out for the platform's)"));
+        else
+            foreach (var (category, rule) in policy.Safety)
+            {
+                if (!Safety.SafetyCategories.All.Contains(category))
+                    errors.Add(new($"safety.{category}", $"is not a safety category (known: {string.Join(", ", Safety.SafetyCategories.All)})"));
+                else if (rule is null) errors.Add(new($"safety.{category}", "needs an action and a threshold"));
+                else if (rule.Threshold is <= 0 or > 1 || double.IsNaN(rule.Threshold))
+                    errors.Add(new($"safety.{category}", $"threshold must be above 0 and at most 1 (is {rule.Threshold})"));
+            }
         if (policy.MaxDiscountPercent is < 0 or > 100) errors.Add(new("maxDiscountPercent", "must be between 0 and 100"));
         if (policy.MaxDiscountAmount < 0) errors.Add(new("maxDiscountAmount", "must not be negative"));
         CheckTopics("allowedTopics", policy.AllowedTopics);

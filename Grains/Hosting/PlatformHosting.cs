@@ -67,8 +67,7 @@ public static class PlatformHosting
         silo.Services.TryAddKeyedSingleton<TimeProvider>(Scheduling.PlatformClock.Key, (sp, _) => sp.GetRequiredService<TimeProvider>());
         silo.Services.AddOptions<Approvals.ApprovalSlaOptions>().BindConfiguration(Approvals.ApprovalSlaOptions.Section);
         silo.Services.AddOptions<ModelOptions>().BindConfiguration("Model").ValidateDataAnnotations().ValidateOnStart();
-        silo.Services.AddOptions<Guardrails.ModelJudgeOptions>().BindConfiguration("Guardrails:Judge");
-        silo.Services.TryAddSingleton<Guardrails.ModelJudge>();
+        silo.Services.AddPlatformGuardrails();
         silo.Services.TryAddSingleton<IChatClient>(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ModelOptions>>().Value.CreateClient());
         // Tier scheduling: one scheduler per silo in front of the model backends, quotas per tenant.
         silo.Services.AddOptions<Scheduling.SchedulerOptions>().BindConfiguration(Scheduling.SchedulerOptions.Section).ValidateOnStart();

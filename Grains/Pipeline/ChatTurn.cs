@@ -56,7 +56,8 @@ public sealed record Verdict(
     [property: Id(5)] double Score = 1.0,
     [property: Id(6)] string Detector = "",
     [property: Id(7)] int PolicyVersion = 0,
-    [property: Id(8)] string? Rewritten = null);
+    [property: Id(8)] string? Rewritten = null,
+    [property: Id(9)] string? Model = null);
 
 /// <summary>Allow; Block (refuse); Flag (withhold, send the fallback); Hold (a person reviews); Rewrite (pass a changed text on).</summary>
 public enum VerdictDecision { Allow, Block, Flag, Hold, Rewrite }

@@ -12,14 +12,12 @@ public interface IInputGuardrailStageGrain : IGrainWithStringKey;
 /// names; the customer is told a person is looking at it.
 /// </summary>
 [ImplicitStreamSubscription(Topics.UserMessagesRaw)]
-public sealed class InputGuardrailStageGrain(ModelJudge judge) : StageGrain(Stage.InputGuardrail), IInputGuardrailStageGrain
+public sealed class InputGuardrailStageGrain(GuardrailChains chains, ModelJudge judge) : StageGrain(Stage.InputGuardrail), IInputGuardrailStageGrain
 {
-    private static readonly GuardrailChain Chain = GuardrailChain.Input();
-
     protected override async Task HandleAsync(CloudEvent e, ChatTurn turn)
     {
         var tenant = await TenantAsync(turn);
-        var outcome = Chain.Run(tenant, turn.Text);
+        var outcome = await chains.Input.RunAsync(tenant, turn.Text);
         // The optional LLM judge is asked only when the fast detectors let the text through.
         if (outcome.Decision.Decision is VerdictDecision.Allow or VerdictDecision.Rewrite &&
             await judge.JudgeAsync(tenant, Stage.Name, "User", outcome.Text) is { } judgeVerdict)

@@ -12,14 +12,12 @@ public interface IOutputGuardrailStageGrain : IGrainWithStringKey;
 /// <c>agent.responses.pending_approval</c>), as for every answer of a hard-stopped scope.
 /// </summary>
 [ImplicitStreamSubscription(Topics.AgentResponsesRaw)]
-public sealed class OutputGuardrailStageGrain(ModelJudge judge) : StageGrain(Stage.OutputGuardrail), IOutputGuardrailStageGrain
+public sealed class OutputGuardrailStageGrain(GuardrailChains chains, ModelJudge judge) : StageGrain(Stage.OutputGuardrail), IOutputGuardrailStageGrain
 {
-    private static readonly GuardrailChain Chain = GuardrailChain.Output();
-
     protected override async Task HandleAsync(CloudEvent e, ChatTurn turn)
     {
         var tenant = await TenantAsync(turn);
-        var outcome = Chain.Run(tenant, turn.Answer ?? "");
+        var outcome = await chains.Output.RunAsync(tenant, turn.Answer ?? "");
         // The optional LLM judge is asked only when the fast detectors let the text through.
         if (outcome.Decision.Decision is VerdictDecision.Allow or VerdictDecision.Rewrite &&
             await judge.JudgeAsync(tenant, Stage.Name, "Agent", outcome.Text) is { } judgeVerdict)

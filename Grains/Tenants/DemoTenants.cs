@@ -12,15 +12,6 @@ public static class DemoTenants
         Name = "Stuttgart Motors",
         Business = "a Mercedes-Benz dealership",
         Tier = Tier.Enterprise,
-        TopicVocabulary =
-        [
-            "car", "cars", "vehicle", "suv", "sedan", "coupe", "electric", "ev", "hybrid", "engine", "mileage", "range",
-            "test", "drive", "lease", "leasing", "finance", "financing", "loan", "trade", "price", "cost", "warranty",
-            "service", "servicing", "maintenance", "tyre", "tire", "tires", "brake", "brakes", "oil", "seat", "seats",
-            "interior", "horsepower", "dealership", "showroom", "model", "models", "buy", "order", "delivery",
-            "mercedes", "benz", "amg", "eqs", "eqa", "porsche", "bmw", "audi", "tesla", "family", "charging", "battery",
-            "appointment", "insurance", "colour", "color", "luggage", "boot", "trunk", "towing", "fuel",
-        ],
         Catalog =
         [
             new("Mercedes-Benz C-Class", "sedan", 48_900m, "a comfortable mid-size sedan with a 2.0 l mild-hybrid engine"),
@@ -36,11 +27,48 @@ public static class DemoTenants
             Competitors = ["Porsche", "BMW", "Audi", "Tesla", "Lexus", "Volvo"],
             AllowedTopics = new Dictionary<string, IReadOnlyList<string>>
             {
-                ["models"] = ["which models do you have", "tell me about the C-Class", "is the GLC a good family car", "what SUVs do you sell", "compare the C-Class and the E-Class", "how much horsepower does the AMG GT have", "which car has the biggest boot", "do you have a seven seater"],
-                ["electric"] = ["which electric car has the longest range", "how long does the EQS take to charge", "do you sell hybrid cars", "what is the battery warranty on electric models", "can I charge at home"],
-                ["buying"] = ["how much does the GLC cost", "can I lease a car", "what financing options do you offer", "can I trade in my old car", "is there a waiting list for delivery", "can I order a car in a custom colour", "what is the monthly payment"],
-                ["test drive"] = ["can I book a test drive", "I would like to try the EQS this weekend", "when is the showroom open", "where is your dealership"],
-                ["service"] = ["my car needs a service", "how much is an oil change", "do you replace tyres", "book a service appointment", "what does the warranty cover", "my brakes are squeaking"],
+                ["models"] =
+                [
+                    "which models do you have", "what's the latest Mercedes model", "tell me about the C-Class", "is the GLC a good family car",
+                    "what SUVs do you sell", "compare the C-Class and the E-Class", "how much horsepower does the AMG GT have",
+                    "which car has the biggest boot", "do you have a seven seater", "what colours does the GLC come in",
+                    "is the new E-Class out yet", "what's the fuel economy of the C-Class", "does the GLC have all-wheel drive",
+                    "what's the difference between the GLC and the GLE", "how many miles per gallon does the E-Class get", "which model is best for towing a caravan",
+                    "does the C-Class come as an estate", "what safety features does the GLA have", "is the AMG GT a two seater", "what engine options are there for the E-Class",
+                ],
+                ["electric"] =
+                [
+                    "which electric car has the longest range", "how long does the EQS take to charge", "do you sell hybrid cars",
+                    "what is the battery warranty on electric models", "can I charge at home", "how far can the EQA go on one charge",
+                    "do you install wall boxes for charging", "is a plug-in hybrid cheaper to run", "how fast can the EQS charge at a supercharger",
+                    "how much does it cost to charge an electric car", "does cold weather reduce the range", "which charging cable do I need",
+                    "how long does an EV battery last", "are there grants for buying an electric car",
+                ],
+                ["buying"] =
+                [
+                    "how much does the GLC cost", "can I lease a car", "what financing options do you offer", "can I trade in my old car",
+                    "is there a waiting list for delivery", "can I order a car in a custom colour", "what is the monthly payment",
+                    "do you sell used cars", "what's included in the price", "can I get a quote for the C-Class", "do you offer car insurance",
+                    "what deposit do I need for finance", "can I return the car at the end of the lease", "how much is my car worth as a trade-in",
+                    "do you have any offers this month", "when will my new car be delivered", "can I pay for the car in instalments",
+                ],
+                ["test drive"] =
+                [
+                    "can I book a test drive", "I would like to try the EQS this weekend", "when is the showroom open", "where is your dealership",
+                    "can I test drive an electric car", "how long does a test drive take", "do I need my licence for a test drive",
+                    "can I take the GLC for a drive tomorrow", "are you open on sundays", "can someone show me the AMG in person",
+                ],
+                ["service"] =
+                [
+                    "my car needs a service", "how much is an oil change", "do you replace tyres", "book a service appointment",
+                    "what does the warranty cover", "my brakes are squeaking", "a warning light came on in my dashboard",
+                    "my tyre pressure light is on", "my car won't start, the battery seems flat", "when is my next maintenance due",
+                    "how do I turn off the engine start-stop", "the air conditioning in my car isn't cold", "can you fix a scratch on my door",
+                    "how do I reset the service reminder on the dashboard", "how can I switch off the lane assist beeping", "what does the engine warning light mean",
+                    "how do I get rid of a warning message on the display", "my engine idles roughly at traffic lights", "how do I turn off a warning light on the dashboard",
+                    "how often should I change the oil", "how do I check my tyre pressure", "my car makes a strange noise when braking",
+                    "can you jump start my car", "how long does a service take", "my windscreen wiper is broken", "when do I need new brake pads",
+                ],
             },
             BlockedTopics = new Dictionary<string, IReadOnlyList<string>>
             {
@@ -48,6 +76,9 @@ public static class DemoTenants
                 ["homework"] = ["solve this math problem", "write my essay", "explain photosynthesis"],
             },
             BrandTerms = ["Mercedes", "Mercedes-Benz", "German cars", "German car", "European cars", "European car"],
+            // A few varied examples per topic: nearest neighbours are further away than in a dense set
+            // (the platform default 0.5 suits ~100 examples per topic).
+            OnTopicThreshold = 0.45,
             MaxDiscountPercent = 5,
             MaxDiscountAmount = 2000,
         },
@@ -60,13 +91,6 @@ public static class DemoTenants
         Business = "a retail bank",
         Tier = Tier.Pro,
         Currency = "$",
-        TopicVocabulary =
-        [
-            "account", "accounts", "balance", "card", "cards", "credit", "debit", "transfer", "payment", "payments",
-            "savings", "interest", "rate", "rates", "loan", "mortgage", "overdraft", "fee", "fees", "atm", "branch",
-            "pin", "statement", "deposit", "withdraw", "withdrawal", "open", "close", "bank", "banking", "online",
-            "app", "fraud", "lost", "stolen", "limit", "iban", "currency", "exchange",
-        ],
         Catalog =
         [
             new("Everyday Account", "account", 0m, "a current account with no monthly fee and a free debit card"),
@@ -81,11 +105,32 @@ public static class DemoTenants
             Competitors = ["Barclays", "HSBC", "Revolut", "Monzo", "Chase"],
             AllowedTopics = new Dictionary<string, IReadOnlyList<string>>
             {
-                ["accounts"] = ["how do I open an account", "what is my balance", "how do I close my account", "can I get a statement", "what are the account fees"],
-                ["cards"] = ["I lost my card", "my card was declined", "how do I change my pin", "what is my credit limit", "can I increase my credit limit", "how long does a replacement card take"],
-                ["payments"] = ["how do I transfer money", "how do I pay a bill", "what is the routing number", "can I send money abroad", "report a fraudulent transaction"],
-                ["savings and loans"] = ["what interest rate do you pay on savings", "can I get a mortgage", "how do I apply for a loan", "what is the APR"],
+                ["accounts"] =
+                [
+                    "how do I open an account", "what is my balance", "how do I close my account", "can I get a statement", "what are the account fees",
+                    "show me my recent transactions", "how do I freeze my account", "why is my account blocked", "can I open a joint account",
+                    "how do I set up direct deposit", "can I order new checks",
+                ],
+                ["cards"] =
+                [
+                    "I lost my card", "my card was declined", "how do I change my pin", "what is my credit limit", "can I increase my credit limit",
+                    "how long does a replacement card take", "my card is damaged", "how many reward points do I have", "when does my card expire",
+                    "are there fees for using my card abroad", "how do I apply for a credit card", "what's my credit score",
+                ],
+                ["payments"] =
+                [
+                    "how do I transfer money", "how do I pay a bill", "what is the routing number", "can I send money abroad", "report a fraudulent transaction",
+                    "when is my bill due", "what's the minimum payment on my card", "how do I set up a standing order", "cancel a payment I made by mistake",
+                ],
+                ["savings and loans"] =
+                [
+                    "what interest rate do you pay on savings", "can I get a mortgage", "how do I apply for a loan", "what is the APR",
+                    "how much can I borrow", "can I pay off my loan early", "what's the rate on a five year fixed mortgage", "open a savings account for my child",
+                ],
             },
+            // A few varied examples per topic: nearest neighbours are further away than in a dense set,
+            // so the line sits below the platform default (which suits ~100 examples per topic).
+            OnTopicThreshold = 0.5,
             BrandTerms = ["Harbor Bank"],
             CustomerPii = PiiAction.Block,
         },
@@ -97,12 +142,6 @@ public static class DemoTenants
         Name = "Velo Corner",
         Business = "a bicycle shop",
         Tier = Tier.Free,
-        TopicVocabulary =
-        [
-            "bike", "bikes", "bicycle", "bicycles", "ebike", "e-bike", "cycling", "gravel", "road", "mountain", "helmet",
-            "lock", "tyre", "tire", "tires", "puncture", "gear", "gears", "chain", "brake", "brakes", "saddle", "frame",
-            "size", "repair", "service", "price", "buy", "order", "delivery", "light", "lights", "battery", "commute",
-        ],
         Catalog =
         [
             new("Urban Commuter 3", "bike", 649m, "a city bike with hub gears and dynamo lights"),
@@ -122,6 +161,7 @@ public static class DemoTenants
                 ["repairs"] = ["I have a puncture", "my gears are slipping", "how much is a service", "can you fix my brakes", "my chain keeps falling off"],
             },
             BrandTerms = ["Velo Corner"],
+            OnTopicThreshold = 0.45,
         },
     };
 

@@ -21,7 +21,10 @@ public sealed record PolicyUpdate(
     [property: Id(2)] IReadOnlyList<Guardrails.PolicyFieldError> Errors);
 
 /// <summary>Owns a tenant's subscription tier, policy and catalog. Keyed by tenant id.</summary>
-public sealed class TenantGrain([PersistentState("tenant", "tenants")] IPersistentState<TenantState> state) : Grain, ITenantGrain
+public sealed class TenantGrain(
+    [PersistentState("tenant", "tenants")] IPersistentState<TenantState> state,
+    Guardrails.Topics.TopicIndexCache topicIndexes,
+    Microsoft.Extensions.Logging.ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
     public Task<TenantProfile?> GetProfile() => Task.FromResult(state.State.Profile);
 
@@ -40,10 +43,18 @@ public sealed class TenantGrain([PersistentState("tenant", "tenants")] IPersiste
         if (errors.Count > 0) return new PolicyUpdate(false, profile.Policy.Version, errors);
         var version = profile.Policy.Version + 1;
         state.State.Profile = profile with { Policy = policy with { Version = version } };
-        // Index the topic examples now, so the first message under the new version doesn't pay for it.
-        _ = Guardrails.TopicClassifier.For(state.State.Profile.Policy);
         state.State.PolicyHistory.Add(new PolicyChange(version, changedBy, DateTimeOffset.UtcNow));
         await state.WriteStateAsync();
+        // Embed and index the examples now, so the first message under the new version doesn't pay for it.
+        // The policy is saved either way: if the embedding model is unreachable, messages fail closed until it is back.
+        try
+        {
+            await topicIndexes.GetAsync(state.State.Profile.Policy);
+        }
+        catch (Guardrails.Embeddings.EmbeddingUnavailableException ex)
+        {
+            Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, "Policy v{Version} of {Tenant} saved but not indexed: {Reason}", version, this.GetPrimaryKeyString(), ex.Message);
+        }
         return new PolicyUpdate(true, version, []);
     }
 }

@@ -10,8 +10,6 @@ public sealed record TenantProfile
     [Id(1)] public required string Name { get; init; }
     [Id(2)] public required string Business { get; init; }
     [Id(3)] public Tier Tier { get; init; }
-    /// <summary>Words of the tenant's domain: a message sharing none of them is off-topic.</summary>
-    [Id(4)] public IReadOnlyList<string> TopicVocabulary { get; init; } = [];
     [Id(5)] public IReadOnlyList<CatalogItem> Catalog { get; init; } = [];
     /// <summary>What the customer gets when an answer is withheld.</summary>
     [Id(7)] public required string FallbackAnswer { get; init; }

@@ -14,12 +14,20 @@ public sealed class PolicyDraft
         public string Examples { get; set; } = "";
     }
 
+    /// <summary>One safety category's rule as the form edits it.</summary>
+    public sealed class SafetyDraft
+    {
+        public string Category { get; set; } = "";
+        public SafetyAction Action { get; set; }
+        public double Threshold { get; set; }
+    }
+
     public int Version { get; set; }
     public double OnTopicThreshold { get; set; }
-    public double OffTopicMargin { get; set; }
-    public double ToxicityReviewAbove { get; set; }
-    public double ToxicityBlockAbove { get; set; }
+    public int TopicNeighbours { get; set; }
     public double InjectionBlockAbove { get; set; }
+    public SafetyAction WhenClassifiersUnavailable { get; set; }
+    public List<SafetyDraft> Safety { get; } = [];
     public PiiAction CustomerPii { get; set; }
     public double MaxDiscountPercent { get; set; }
     public decimal MaxDiscountAmount { get; set; }
@@ -35,12 +43,17 @@ public sealed class PolicyDraft
     {
         var draft = new PolicyDraft
         {
-            Version = p.Version, OnTopicThreshold = p.OnTopicThreshold, OffTopicMargin = p.OffTopicMargin,
-            ToxicityReviewAbove = p.ToxicityReviewAbove, ToxicityBlockAbove = p.ToxicityBlockAbove, InjectionBlockAbove = p.InjectionBlockAbove,
+            Version = p.Version, OnTopicThreshold = p.OnTopicThreshold, TopicNeighbours = p.TopicNeighbours,
+            InjectionBlockAbove = p.InjectionBlockAbove, WhenClassifiersUnavailable = p.WhenClassifiersUnavailable,
             CustomerPii = p.CustomerPii, MaxDiscountPercent = p.MaxDiscountPercent, MaxDiscountAmount = p.MaxDiscountAmount,
             HoldFinanceAndLegalAdvice = p.HoldFinanceAndLegalAdvice, BrandTerms = string.Join(Environment.NewLine, p.BrandTerms),
             Competitors = string.Join(Environment.NewLine, p.Competitors), UseModelJudge = p.UseModelJudge, FlagAndReplace = p.FlagAndReplace,
         };
+        foreach (var category in Grains.Guardrails.Safety.SafetyCategories.All)
+        {
+            var rule = p.SafetyRuleFor(category);
+            draft.Safety.Add(new SafetyDraft { Category = category, Action = rule.Action, Threshold = rule.Threshold });
+        }
         draft.Allowed.AddRange(p.AllowedTopics.Select(kv => new TopicDraft { Name = kv.Key, Examples = string.Join(Environment.NewLine, kv.Value) }));
         draft.Blocked.AddRange(p.BlockedTopics.Select(kv => new TopicDraft { Name = kv.Key, Examples = string.Join(Environment.NewLine, kv.Value) }));
         return draft;
@@ -48,8 +61,9 @@ public sealed class PolicyDraft
 
     public GuardrailPolicy ToPolicy() => new()
     {
-        Version = Version, OnTopicThreshold = OnTopicThreshold, OffTopicMargin = OffTopicMargin,
-        ToxicityReviewAbove = ToxicityReviewAbove, ToxicityBlockAbove = ToxicityBlockAbove, InjectionBlockAbove = InjectionBlockAbove,
+        Version = Version, OnTopicThreshold = OnTopicThreshold, TopicNeighbours = TopicNeighbours,
+        InjectionBlockAbove = InjectionBlockAbove, WhenClassifiersUnavailable = WhenClassifiersUnavailable,
+        Safety = Safety.ToDictionary(s => s.Category, s => new SafetyRule(s.Action, s.Threshold)),
         CustomerPii = CustomerPii, MaxDiscountPercent = MaxDiscountPercent, MaxDiscountAmount = MaxDiscountAmount,
         HoldFinanceAndLegalAdvice = HoldFinanceAndLegalAdvice, BrandTerms = Lines(BrandTerms), Competitors = Lines(Competitors), UseModelJudge = UseModelJudge, FlagAndReplace = FlagAndReplace,
         AllowedTopics = Topics(Allowed), BlockedTopics = Topics(Blocked),
