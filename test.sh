@@ -20,11 +20,18 @@ dotnet build Orleans.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 
 results=$(mktemp -d)
 status=0
+crashed=0
 for project in Grains.Tests Portal.Tests; do
     echo "test.sh: running $project"
+    log="$results/$project.log"
+    # --blame-crash: a test host that dies leaves a dump and the sequence of tests it ran, named in the log.
     dotnet test "$project" -c Release --no-build -nologo \
         --logger "trx;LogFileName=$project.trx" --results-directory "$results" \
-        --blame-hang-timeout 5m || status=1
+        --blame-hang-timeout 5m --blame-crash 2>&1 | tee "$log" || status=1
+    if grep -q "Test host process crashed" "$log"; then
+        crashed=$((crashed + 1)); status=1
+        echo "test.sh: the $project test host crashed; the tests it had not run are not counted (sequence: $(find "$results" -name 'Sequence_*' | head -1))"
+    fi
 done
 
 # Count outcomes from the TRX files (dotnet test's own summary is per project).
@@ -39,6 +46,7 @@ for trx in "$results"/*.trx; do
     passed=$((passed + p)); failed=$((failed + f + e)); skipped=$((skipped + n))
 done
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "test.sh: no test results were found"; fi
+failed=$((failed + crashed)) # a crashed test host counts as a failure, never as a pass
 [ "$failed" -gt 0 ] && status=1
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

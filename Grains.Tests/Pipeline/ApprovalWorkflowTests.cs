@@ -133,7 +133,7 @@ public sealed class ApprovalWorkflowTests(SlaPipelineCluster pipeline) : IClassF
         var item = (await review.Pending()).Single(i => i.Turn.TurnId == rude.TurnId);
         Assert.Equal(HoldKind.Message, item.Kind);
         Assert.Null(item.Turn.Answer);
-        Assert.Contains(item.Turn.Concerns, v => v.Detector == "toxicity");
+        Assert.Contains(item.Turn.Concerns, v => v is { Detector: "safety", Rule: "safety.harassment" });
 
         // A person answers it themselves…
         Assert.True((await review.Approve(rude.TurnId!, "mod@example.com", "Sorry for the wait — your GLC arrives on Friday.")).Applied);

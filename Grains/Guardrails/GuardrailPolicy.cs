@@ -91,7 +91,8 @@ public sealed record GuardrailPolicy
         [Guardrails.Safety.SafetyCategories.Sexual] = new(SafetyAction.Block, 0.7),
         [Guardrails.Safety.SafetyCategories.SexualMinors] = new(SafetyAction.Block, 0.5),
         [Guardrails.Safety.SafetyCategories.Hate] = new(SafetyAction.Block, 0.7),
-        [Guardrails.Safety.SafetyCategories.Harassment] = new(SafetyAction.Block, 0.75),
+        // The article's "toxicity > 0.7 → human review": an abusive customer often has a real problem.
+        [Guardrails.Safety.SafetyCategories.Harassment] = new(SafetyAction.Hold, 0.7),
         [Guardrails.Safety.SafetyCategories.Illegal] = new(SafetyAction.Block, 0.8),
         [Guardrails.Safety.SafetyCategories.Privacy] = new(SafetyAction.Block, 0.8),
         [Guardrails.Safety.SafetyCategories.Injection] = new(SafetyAction.Block, 0.8),

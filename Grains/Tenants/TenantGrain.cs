@@ -49,7 +49,7 @@ public sealed class TenantGrain(
         // The policy is saved either way: if the embedding model is unreachable, messages fail closed until it is back.
         try
         {
-            await topicIndexes.GetAsync(state.State.Profile.Policy);
+            await topicIndexes.GetAsync(state.State.Profile);
         }
         catch (Guardrails.Embeddings.EmbeddingUnavailableException ex)
         {

@@ -12,7 +12,13 @@ public abstract class MudTestContext : BunitContext, IAsyncLifetime
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = 0);
+        ConfigureServices(Services);
         Render<MudPopoverProvider>();
+    }
+
+    /// <summary>Services a component under test needs; called before the first render builds the container.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -13,6 +13,10 @@ public sealed class SafetyClassifier(SafetyModel model, string stage) : IVectorG
 {
     private readonly bool _output = stage == "output-guardrail";
 
+    // Injection and privacy requests are things a customer asks; the heads learned them from
+    // requests and read an assistant's "Answer to: ..." as one. Answers are judged on content.
+    private static readonly HashSet<string> InputOnly = [SafetyCategories.Injection, SafetyCategories.Privacy];
+
     public string Name => "safety";
 
     public ValueTask<Verdict?> CheckAsync(GuardrailContext context)
@@ -28,6 +32,7 @@ public sealed class SafetyClassifier(SafetyModel model, string stage) : IVectorG
         var over = byCategory
             .Select(kv => (Category: kv.Key, Score: kv.Value, Rule: policy.SafetyRuleFor(kv.Key)))
             .Where(x => x.Rule.Action != SafetyAction.Allow && x.Score >= x.Rule.Threshold)
+            .Where(x => !_output || !InputOnly.Contains(x.Category))
             .OrderByDescending(x => x.Category == SafetyCategories.SelfHarm)
             .ThenByDescending(x => x.Rule.Action)
             .ThenByDescending(x => x.Score - x.Rule.Threshold)

@@ -25,7 +25,7 @@ public sealed partial class TopicDetector(TopicIndexCache indexes, string modelN
     {
         var policy = context.Tenant.Policy;
         if (policy.AllowedTopics.Count == 0 && policy.BlockedTopics.Count == 0) return null;
-        var index = await indexes.GetAsync(policy).WaitAsync(context.CancellationToken);
+        var index = await indexes.GetAsync(context.Tenant).WaitAsync(context.CancellationToken);
         var score = index.Score(context.Embedding, policy.TopicNeighbours);
         context.Topic = score;
 

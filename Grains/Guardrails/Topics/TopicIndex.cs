@@ -35,9 +35,21 @@ public sealed class TopicIndex
 
     public bool IsEmpty => _allowed.Count == 0 && _blocked.Count == 0;
 
-    public static async Task<TopicIndex> BuildAsync(GuardrailPolicy policy, TextEmbedder embedder, CancellationToken cancellationToken = default)
+    /// <summary>The topic named for the tenant's own products when they count as allowed examples.</summary>
+    public const string CatalogTopic = "catalog";
+
+    public static Task<TopicIndex> BuildAsync(GuardrailPolicy policy, TextEmbedder embedder, CancellationToken cancellationToken = default) =>
+        BuildAsync(policy, [], embedder, cancellationToken);
+
+    /// <summary>
+    /// The policy's examples and, when the tenant restricts topics at all, its catalog: asking about a
+    /// product the tenant sells ("What does the Harbor Visa cost?") is on-topic whatever the examples say.
+    /// </summary>
+    public static async Task<TopicIndex> BuildAsync(GuardrailPolicy policy, IReadOnlyList<Tenants.CatalogItem> catalog, TextEmbedder embedder, CancellationToken cancellationToken = default)
     {
         var allowed = Flatten(policy.AllowedTopics);
+        if (allowed.Count > 0)
+            allowed.AddRange(catalog.SelectMany(i => new[] { (CatalogTopic, $"{i.Name}"), (CatalogTopic, $"{i.Name}: {i.Description}") }));
         var blocked = Flatten(policy.BlockedTopics);
         var vectors = await embedder.EmbedManyAsync([.. allowed.Select(e => e.Text), .. blocked.Select(e => e.Text)], cancellationToken);
         return new TopicIndex(new Side(allowed, vectors.AsSpan(0, allowed.Count)), new Side(blocked, vectors.AsSpan(allowed.Count)));
