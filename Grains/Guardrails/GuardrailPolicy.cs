@@ -25,8 +25,8 @@ public sealed record GuardrailPolicy
     [Id(2)] public IReadOnlyDictionary<string, IReadOnlyList<string>> BlockedTopics { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
     /// <summary>
-    /// Topic score (mean cosine similarity of the message's embedding to its <see cref="TopicNeighbours"/>
-    /// nearest allowed examples) below which a message is off-topic. Empty topics = no restriction.
+    /// Topic score (mean cosine similarity of the message's embedding to the <see cref="TopicNeighbours"/>
+    /// nearest examples of its best allowed topic) below which a message is off-topic. Empty topics = no restriction.
     /// The policy page proposes a value from the tenant's own examples.
     /// </summary>
     [Id(3)] public double OnTopicThreshold { get; init; } = 0.5;

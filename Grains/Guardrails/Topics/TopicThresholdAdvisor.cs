@@ -18,7 +18,7 @@ public static class TopicThresholdAdvisor
     public const int FewExamplesPerTopic = 5;
 
     /// <summary>Share of the tenant's own examples (left out one at a time) the proposed threshold keeps.</summary>
-    public const double TargetKept = 0.97;
+    public const double TargetKept = 0.98;
 
     /// <summary>Topics with too few examples to stand for what customers ask (shown as the admin types, no model needed).</summary>
     public static IReadOnlyList<string> ExampleWarnings(IReadOnlyDictionary<string, IReadOnlyList<string>> topics) =>
