@@ -53,7 +53,7 @@ internal static class GuardrailEval
         // Detection of personal data is a rewrite under the default policy; to score it as a class, refuse instead.
         if (Arg(args, "--pii-action") is { } piiAction)
             tenant = tenant with { Policy = tenant.Policy with { CustomerPii = Enum.Parse<PiiAction>(piiAction, ignoreCase: true) } };
-        var chains = Chains();
+        var chains = Chains(args);
         var chain = Arg(args, "--chain") == "output" ? chains.Output : chains.Input;
         var cases = ReadCases(casesPath);
 
@@ -97,10 +97,14 @@ internal static class GuardrailEval
     }
 
     /// <summary>The chains as a silo builds them: in-process MiniLM, the shipped safety heads.</summary>
-    internal static GuardrailChains Chains()
+    internal static GuardrailChains Chains() => Chains(null);
+
+    /// <summary>With <c>--weights FILE</c>, another weights file than the shipped one (to compare a retrained one first).</summary>
+    internal static GuardrailChains Chains(string[]? args)
     {
         var embedder = Grains.Guardrails.Embeddings.TextEmbedder.Create(new Grains.Guardrails.Embeddings.EmbeddingOptions());
-        var safety = Grains.Guardrails.Safety.SafetyModel.Load(new Grains.Guardrails.Safety.SafetyOptions().ResolvedPath);
+        var weights = (args is null ? null : Arg(args, "--weights")) ?? new Grains.Guardrails.Safety.SafetyOptions().ResolvedPath;
+        var safety = Grains.Guardrails.Safety.SafetyModel.Load(weights);
         return new GuardrailChains(embedder, safety, new Grains.Guardrails.Topics.TopicIndexCache(embedder));
     }
 

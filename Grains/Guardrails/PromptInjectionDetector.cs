@@ -14,9 +14,11 @@ public sealed partial class PromptInjectionDetector : IGuardrail
 {
     private static readonly (string Kind, double Weight, Regex Pattern)[] Signals =
     [
-        ("instruction-override", 0.9, new(@"\b(ignore|disregard|forget|override|bypass)\b.{0,30}\b(instructions?|rules|prompts?|guidelines|directives|polic(y|ies)|restrictions)\b", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
+        // "Ignore the formatting rules I gave earlier" is a customer changing their own request, not an override.
+        ("instruction-override", 0.9, new(@"\b(ignore|disregard|forget|override|bypass)\b.{0,30}\b(instructions?|rules|prompts?|guidelines|directives|polic(y|ies)|restrictions)\b(?!\s+(I|we)\s+(gave|wrote|sent|said|mentioned))", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
         ("instruction-override", 0.6, new(@"\b(new|updated|real) (instructions|rules)\s*:", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
-        ("role-play", 0.7, new(@"\b(pretend (to be|you are|you're)|act as (an? )?(unrestricted|unfiltered|evil|different)|you are now|from now on you|roleplay as|developer mode|jailbreak|\bDAN\b|do anything now)", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
+        // Harmless role-play ("pretend you're a tour guide") is left to the injection head; these phrases are not.
+        ("role-play", 0.7, new(@"\b(pretend (to be|you are|you're) (an? )?(unrestricted|unfiltered|evil|uncensored|jailbroken|ai without)|act as (an? )?(unrestricted|unfiltered|evil|uncensored)|you are now (an? )?(unrestricted|unfiltered|free|DAN|jailbroken)|from now on you (are|will) (no longer|not)|roleplay as (an? )?(unrestricted|evil)|developer mode|jailbreak|\bDAN\b|do anything now)", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
         ("prompt-extraction", 0.85, new(@"\b(system|hidden|initial|original) (prompt|instructions|message)\b|\b(reveal|print|show|repeat|output|tell me) (me )?(your|the) (system |hidden |initial )?(prompt|instructions)\b", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
         ("prompt-extraction", 0.5, new(@"\bwhat (were|are) you told\b|\bbeginning of (this|the) conversation\b", RegexOptions.IgnoreCase | RegexOptions.Compiled)),
     ];

@@ -53,13 +53,11 @@ internal sealed class GuardrailModelsStartup(IServiceProvider services, IOptions
         }
         if (safety.Dimensions != MiniLmEmbeddingGenerator.Dimensions)
             throw new SafetyModelException($"The safety weights file '{safety.Source}' was trained on {safety.Dimensions}-dimensional vectors of {safety.EmbeddingModel}; the in-process model gives {MiniLmEmbeddingGenerator.Dimensions}.");
-        var memoryBefore = Process.GetCurrentProcess().WorkingSet64;
         var started = Stopwatch.GetTimestamp();
-        await embedder.EmbedAsync("warm up the encoder", cancellationToken);
-        var loadMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var memoryMb = (Process.GetCurrentProcess().WorkingSet64 - memoryBefore) / 1e6;
-        logger.LogInformation("Guardrails: in-process embedding model {Model} ready in {Ms:0} ms (+{Mb:0} MB working set, 0 if already loaded in this process); safety heads {Version} ({Categories} categories) from {File}.",
-            embedder.ModelName, loadMs, Math.Max(0, memoryMb), safety.Version, safety.Categories.Count, safety.Source);
+        await embedder.EmbedAsync("how long does one short message take", cancellationToken);
+        var (loadTime, loadBytes) = MiniLmEmbeddingGenerator.Shared(options.Value.Threads).LoadCost;
+        logger.LogInformation("Guardrails: in-process embedding model {Model} loaded in {LoadMs:0} ms (+{Mb:0} MB working set, once per process), one message in {Ms:0.0} ms; safety heads {Version} ({Categories} categories) from {File}.",
+            embedder.ModelName, loadTime.TotalMilliseconds, loadBytes / 1e6, Stopwatch.GetElapsedTime(started).TotalMilliseconds, safety.Version, safety.Categories.Count, safety.Source);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -31,8 +31,13 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
 
     private bool _isShared;
 
+    /// <summary>What loading the model cost this process (time, working-set growth), for the start-up log.</summary>
+    public (TimeSpan Time, long WorkingSetBytes) LoadCost { get; }
+
     public MiniLmEmbeddingGenerator(int threads = 1)
     {
+        var memoryBefore = System.Diagnostics.Process.GetCurrentProcess().WorkingSet64;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var options = new SessionOptions
         {
             IntraOpNumThreads = threads,
@@ -43,6 +48,8 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         // Idle ONNX threads must not spin on cores that Orleans and Kafka need.
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _encoder = new MiniLmEncoder(options);
+        _encoder.Encode(["warm up"]); // the first run allocates the session's buffers
+        LoadCost = (System.Diagnostics.Stopwatch.GetElapsedTime(started), System.Diagnostics.Process.GetCurrentProcess().WorkingSet64 - memoryBefore);
     }
 
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null,

@@ -26,9 +26,9 @@ public sealed class MiniLmEncoder : IDisposable
         var assembly = typeof(SentenceEncoder).Assembly;
         var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith("model.onnx", StringComparison.Ordinal));
         using var stream = assembly.GetManifestResourceStream(name)!;
-        using var bytes = new MemoryStream();
-        stream.CopyTo(bytes);
-        _session = new InferenceSession(bytes.ToArray(), options);
+        var bytes = new byte[stream.Length]; // one copy of the 91 MB model, not a growing buffer and its copy
+        stream.ReadExactly(bytes);
+        _session = new InferenceSession(bytes, options);
     }
 
     public float[][] Encode(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
