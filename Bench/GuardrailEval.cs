@@ -99,14 +99,8 @@ internal static class GuardrailEval
     /// <summary>The chains as a silo builds them: in-process MiniLM, the shipped safety heads.</summary>
     internal static GuardrailChains Chains() => Chains(null);
 
-    /// <summary>With <c>--weights FILE</c>, another weights file than the shipped one (to compare a retrained one first).</summary>
-    internal static GuardrailChains Chains(string[]? args)
-    {
-        var embedder = Grains.Guardrails.Embeddings.TextEmbedder.Create(new Grains.Guardrails.Embeddings.EmbeddingOptions());
-        var weights = (args is null ? null : Arg(args, "--weights")) ?? new Grains.Guardrails.Safety.SafetyOptions().ResolvedPath;
-        var safety = Grains.Guardrails.Safety.SafetyModel.Load(weights);
-        return new GuardrailChains(embedder, safety, new Grains.Guardrails.Topics.TopicIndexCache(embedder));
-    }
+    /// <summary>The chains as a silo builds them; <c>--weights FILE</c> compares a retrained weights file before it ships.</summary>
+    internal static GuardrailChains Chains(string[]? args) => GuardrailChains.Create(weightsFile: args is null ? null : Arg(args, "--weights"));
 
     private static List<Case> ReadCases(string path)
     {

@@ -61,8 +61,7 @@ public sealed class GuardrailModelTests
     [Fact]
     public async Task An_unreachable_embedding_endpoint_fails_closed_with_a_clear_reason()
     {
-        var embedder = TextEmbedder.Create(new EmbeddingOptions { Provider = "openai", Endpoint = $"http://127.0.0.1:{ClosedPort()}/v1", Model = "all-minilm", Timeout = TimeSpan.FromSeconds(3) });
-        var chains = new GuardrailChains(embedder, TestGuardrails.Chains.SafetyModel, new TopicIndexCache(embedder));
+        var chains = GuardrailChains.Create(new EmbeddingOptions { Provider = "openai", Endpoint = $"http://127.0.0.1:{ClosedPort()}/v1", Model = "all-minilm", Timeout = TimeSpan.FromSeconds(3) });
         var dealer = DemoTenants.StuttgartMotors;
 
         var held = await chains.Input.RunAsync(dealer, "Which electric SUV has the best range?");

@@ -167,6 +167,13 @@ public sealed class GuardrailChains(TextEmbedder embedder, Safety.SafetyModel sa
 
     public TextEmbedder Embedder => embedder;
 
+    /// <summary>The chains outside a host (bench, tests): the configured embeddings, the given or shipped weights file.</summary>
+    public static GuardrailChains Create(EmbeddingOptions? embeddings = null, string? weightsFile = null)
+    {
+        var textEmbedder = TextEmbedder.Create(embeddings ?? new EmbeddingOptions());
+        return new GuardrailChains(textEmbedder, Safety.SafetyModel.Load(weightsFile ?? new Safety.SafetyOptions().ResolvedPath), new Topics.TopicIndexCache(textEmbedder));
+    }
+
     public Safety.SafetyModel SafetyModel => safety;
 
     public Topics.TopicIndexCache Topics => topics;

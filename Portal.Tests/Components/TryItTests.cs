@@ -1,8 +1,5 @@
 using Bunit;
 using Grains.Guardrails;
-using Grains.Guardrails.Embeddings;
-using Grains.Guardrails.Safety;
-using Grains.Guardrails.Topics;
 using Grains.Tenants;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Components.Policy;
@@ -11,11 +8,7 @@ namespace Portal.Tests.Components;
 
 public sealed class TryItTests : MudTestContext
 {
-    private static readonly Lazy<GuardrailChains> Chains = new(() =>
-    {
-        var embedder = TextEmbedder.Create(new EmbeddingOptions());
-        return new GuardrailChains(embedder, SafetyModel.Load(new SafetyOptions().ResolvedPath), new TopicIndexCache(embedder));
-    });
+    private static readonly Lazy<GuardrailChains> Chains = new(() => GuardrailChains.Create());
 
     protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton(Chains.Value);
 
