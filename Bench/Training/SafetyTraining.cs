@@ -32,17 +32,7 @@ internal static class SafetyTraining
             return 2;
         }
 
-        var rows = TrainingData.Own(dataDir);
-        var sources = new List<string> { $"{dataDir}/*.jsonl ({rows.Count})" };
-        var toxigen = Path.Combine(sharedDir, "safety-train", "toxigen.jsonl");
-        var davidson = Path.Combine(sharedDir, "safety-train", "davidson.jsonl");
-        var clinc = Path.Combine(sharedDir, "clinc150", "train_val.json");
-        if (File.Exists(toxigen)) { var t = TrainingData.ToxiGen(toxigen); rows.AddRange(t); sources.Add($"toxigen ({t.Count})"); }
-        if (File.Exists(davidson)) { var d = TrainingData.Davidson(davidson); rows.AddRange(d); sources.Add($"davidson hate/neither ({d.Count})"); }
-        if (File.Exists(clinc)) { var c = TrainingData.ClincSafe(clinc, BenchArgs.Int(args, "--clinc", 15100)); rows.AddRange(c); sources.Add($"clinc150 train, as safe ({c.Count})"); }
-        if (!File.Exists(toxigen)) Console.Error.WriteLine($"train-safety: {sharedDir} has no public sets; training on the project's own data only");
-        rows = rows.GroupBy(r => r.Text.ToLowerInvariant()).Select(g => g.OrderByDescending(r => r.Labels.Count).First()).ToList();
-
+        var (rows, sources) = LoadRows(args, dataDir, sharedDir);
         var categories = SafetyCategories.All;
         Console.WriteLine($"train-safety: {rows.Count} texts from {string.Join(", ", sources)}");
         Console.WriteLine("  positives: " + string.Join(", ", categories.Select(c => $"{c} {rows.Count(r => r.Labels.Contains(c))}")) + $"; safe {rows.Count(r => r.Labels.Count == 0)}");
@@ -177,6 +167,23 @@ internal static class SafetyTraining
         Console.WriteLine();
         Console.WriteLine($"wrote {outPath}: version {file.Version}, {categories.Count} heads{(hidden > 0 ? $" behind {hidden} hidden units" : "")}, {new FileInfo(outPath).Length / 1024} KB");
         return 0;
+    }
+
+    /// <summary>The training texts: the project's own, then the public sets and CLINC150 when the shared folder is there; one row per distinct text.</summary>
+    internal static (List<LabelledText> Rows, List<string> Sources) LoadRows(string[] args, string dataDir, string sharedDir)
+    {
+        var rows = TrainingData.Own(dataDir);
+        var sources = new List<string> { $"{dataDir}/*.jsonl ({rows.Count})" };
+        var toxigen = Path.Combine(sharedDir, "safety-train", "toxigen.jsonl");
+        var davidson = Path.Combine(sharedDir, "safety-train", "davidson.jsonl");
+        var clinc = Path.Combine(sharedDir, "clinc150", "train_val.json");
+        if (File.Exists(toxigen)) { var t = TrainingData.ToxiGen(toxigen); rows.AddRange(t); sources.Add($"toxigen ({t.Count})"); }
+        if (File.Exists(davidson)) { var d = TrainingData.Davidson(davidson); rows.AddRange(d); sources.Add($"davidson hate/neither ({d.Count})"); }
+        if (File.Exists(clinc)) { var c = TrainingData.ClincSafe(clinc, BenchArgs.Int(args, "--clinc", 15100)); rows.AddRange(c); sources.Add($"clinc150 train, as safe ({c.Count})"); }
+        if (!File.Exists(toxigen)) Console.Error.WriteLine($"train-safety: {sharedDir} has no public sets; training on the project's own data only");
+        rows = rows.GroupBy(r => r.Text.ToLowerInvariant()).Select(g => g.OrderByDescending(r => r.Labels.Count).First()).ToList();
+
+        return (rows, sources);
     }
 
     private static float[] Round(float[] v) => v.Select(w => MathF.Round(w, 5)).ToArray();
