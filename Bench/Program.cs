@@ -3,9 +3,10 @@ using Bench;
 // Benchmarks of the platform, run by hand (never part of the test run):
 //   dotnet run -c Release --project Bench -- pipeline [--turns N] [--sessions S] [--raw M]
 //   dotnet run -c Release --project Bench -- tiers [--slots 4] [--call-ms 200] [--seconds 15] [--enterprise-rps 3] [--pro-rps 3]
-//   dotnet run -c Release --project Bench -- eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json] [--chain input|output]
+//   dotnet run -c Release --project Bench -- eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json [--threshold T]] [--chain input|output] [--weights FILE]
 //   dotnet run -c Release --project Bench -- eval-topics [DIR]   (CLINC150, e.g. ../shared/eval/clinc150)
-//   dotnet run -c Release --project Bench -- train-safety [--hidden N] [--show-mistakes] [--no-write]   (writes Grains/Guardrails/Safety/safety-heads.json)
+//   dotnet run -c Release --project Bench -- train-safety [--hidden 64] [--ensemble 5] [--show-mistakes] [--no-write]   (writes Grains/Guardrails/Safety/safety-heads.json)
+//   dotnet run -c Release --project Bench -- try [--tenant ID] [--chain input|output] TEXT...   (every score for one message)
 return args.FirstOrDefault() switch
 {
     "pipeline" => await PipelineBench.RunAsync(args[1..]),
@@ -23,6 +24,7 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- tiers [--slots 4] [--call-ms 200] [--seconds 15] [--enterprise-rps 3] [--pro-rps 3]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json] [--chain input|output]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- eval-topics [DIR]");
-    Console.Error.WriteLine("       dotnet run -c Release --project Bench -- train-safety [--data DIR] [--shared DIR] [--out FILE] [--hidden N] [--epochs N] [--folds N] [--show-mistakes] [--no-write]");
+    Console.Error.WriteLine("       dotnet run -c Release --project Bench -- train-safety [--data DIR] [--shared DIR] [--out FILE] [--hidden N] [--ensemble N] [--epochs N] [--lr X] [--l2 X] [--prior X] [--folds N] [--fit-check] [--show-mistakes] [--no-write]");
+    Console.Error.WriteLine("       dotnet run -c Release --project Bench -- try [--tenant ID] [--chain input|output] TEXT...");
     return 2;
 }

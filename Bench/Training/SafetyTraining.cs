@@ -10,8 +10,8 @@ namespace Bench.Training;
 
 /// <summary>
 /// <c>train-safety [--data Bench/safety-data] [--shared ../shared/eval] [--out Grains/Guardrails/Safety/safety-heads.json]
-/// [--hidden 0] [--epochs 40] [--l2 0.001] [--prior 0.2] [--folds 5] [--clinc 15100] [--fit-check] [--show-mistakes] [--no-write]</c>: trains the safety heads over
-/// MiniLM embeddings, prints cross-validated figures per category (and for "any unsafe" under the
+/// [--hidden 64] [--ensemble 5] [--epochs 6] [--lr 0.001] [--l2 0.001] [--prior 0.2] [--folds 5] [--clinc 15100] [--fit-check] [--show-mistakes]
+/// [--no-write]</c> (<c>--hidden 0</c>: linear heads): trains the safety heads over MiniLM embeddings, prints cross-validated figures per category (and for "any unsafe" under the
 /// platform's rules, per source), then fits on everything and writes the versioned weights file.
 /// </summary>
 internal static class SafetyTraining
@@ -21,11 +21,13 @@ internal static class SafetyTraining
         var dataDir = GuardrailEval.Arg(args, "--data") ?? Path.Combine("Bench", "safety-data");
         var sharedDir = GuardrailEval.Arg(args, "--shared") ?? Path.Combine("..", "shared", "eval");
         var outPath = GuardrailEval.Arg(args, "--out") ?? Path.Combine("Grains", "Guardrails", "Safety", "safety-heads.json");
-        var hidden = BenchArgs.Int(args, "--hidden", 0);
+        // Defaults are what the shipped file was made with: 5 networks of 64 hidden units, merged (see TrainModel).
+        var hidden = BenchArgs.Int(args, "--hidden", 64);
         var folds = BenchArgs.Int(args, "--folds", 5);
+        var ensemble = BenchArgs.Int(args, "--ensemble", 5);
         var settings = new MultiLabelHeads.Settings(Epochs: BenchArgs.Int(args, "--epochs", hidden > 0 ? 6 : 40),
             L2: GuardrailEval.Arg(args, "--l2") is { } l2 ? float.Parse(l2, CultureInfo.InvariantCulture) : 1e-3f,
-            LearningRate: GuardrailEval.Arg(args, "--lr") is { } lr ? float.Parse(lr, CultureInfo.InvariantCulture) : 0.002f);
+            LearningRate: GuardrailEval.Arg(args, "--lr") is { } lr ? float.Parse(lr, CultureInfo.InvariantCulture) : 0.001f);
         if (!Directory.Exists(dataDir))
         {
             Console.Error.WriteLine($"train-safety: no training data at {dataDir} (run from the repository root, or pass --data)");
@@ -63,7 +65,7 @@ internal static class SafetyTraining
         {
             // --fit-check: score the training data itself (how well the heads can fit at all, not how they generalise).
             var train = Enumerable.Range(0, rows.Count).Where(i => fold[i] != f || args.Contains("--fit-check")).ToArray();
-            var model = MultiLabelHeads.Train(train.Select(i => x[i]).ToArray(), train.Select(i => y[i]).ToArray(), positiveWeight, hidden, settings);
+            var model = TrainModel(train.Select(i => x[i]).ToArray(), train.Select(i => y[i]).ToArray(), positiveWeight, hidden, settings, ensemble);
             for (var i = 0; i < rows.Count; i++) if (fold[i] == f) oof[i] = model.Logits(x[i]);
             Console.Error.WriteLine($"  fold {f + 1}/{folds} trained");
         }
@@ -133,9 +135,11 @@ internal static class SafetyTraining
         }
 
         if (args.Contains("--no-write")) return 0;
-        var final = MultiLabelHeads.Train(x, y, positiveWeight, hidden, settings);
+        var final = TrainModel(x, y, positiveWeight, hidden, settings, ensemble);
         final.FoldStandardisation(featureMean, featureStd);
-        var dataHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", rows.Select(r => r.Text + "\t" + string.Join(",", r.Labels.Order()))))))[..8];
+        // The version names the data and the settings: the same data trained differently is another model.
+        var recipe = $"hidden={hidden} ensemble={ensemble} epochs={settings.Epochs} lr={settings.LearningRate} l2={settings.L2} prior={PositiveShare}\n";
+        var dataHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(recipe + string.Join("\n", rows.Select(r => r.Text + "\t" + string.Join(",", r.Labels.Order()))))))[..8];
         var file = new SafetyModelFile
         {
             FormatName = SafetyModel.Format,
@@ -157,6 +161,7 @@ internal static class SafetyTraining
                 ["texts"] = JsonSerializer.SerializeToElement(rows.Count),
                 ["sources"] = JsonSerializer.SerializeToElement(sources),
                 ["hidden"] = JsonSerializer.SerializeToElement(hidden),
+                ["ensemble"] = JsonSerializer.SerializeToElement(ensemble),
                 ["epochs"] = JsonSerializer.SerializeToElement(settings.Epochs),
                 ["calibration"] = JsonSerializer.SerializeToElement($"Platt scaling on out-of-fold logits, unsafe share taken as {PositiveShare}"),
             },
@@ -165,7 +170,7 @@ internal static class SafetyTraining
         await File.WriteAllTextAsync(outPath, JsonSerializer.Serialize(file, SafetyModel.FileJson));
         SafetyModel.Load(outPath); // what was written must load
         Console.WriteLine();
-        Console.WriteLine($"wrote {outPath}: version {file.Version}, {categories.Count} heads{(hidden > 0 ? $" behind {hidden} hidden units" : "")}, {new FileInfo(outPath).Length / 1024} KB");
+        Console.WriteLine($"wrote {outPath}: version {file.Version}, {categories.Count} heads{(final.Hidden > 0 ? $" behind {final.Hidden} hidden units ({ensemble} × {hidden})" : "")}, {new FileInfo(outPath).Length / 1024} KB");
         return 0;
     }
 
@@ -186,7 +191,29 @@ internal static class SafetyTraining
         return (rows, sources);
     }
 
-    private static float[] Round(float[] v) => v.Select(w => MathF.Round(w, 5)).ToArray();
+    /// <summary>
+    /// One model, or <paramref name="ensemble"/> of them from different seeds merged into one: K
+    /// networks of H hidden units whose logits are averaged are one network of K·H hidden units with
+    /// the output weights divided by K, so the weights file keeps its format.
+    /// </summary>
+    private static MultiLabelHeads TrainModel(float[][] x, bool[][] y, float[] positiveWeight, int hidden, MultiLabelHeads.Settings settings, int ensemble)
+    {
+        if (ensemble <= 1 || hidden == 0) return MultiLabelHeads.Train(x, y, positiveWeight, hidden, settings);
+        var members = Enumerable.Range(0, ensemble).Select(k => MultiLabelHeads.Train(x, y, positiveWeight, hidden, settings with { Seed = settings.Seed + 101 * k })).ToList();
+        var outputs = y[0].Length;
+        return new MultiLabelHeads
+        {
+            Inputs = x[0].Length,
+            Hidden = hidden * ensemble,
+            Outputs = outputs,
+            W1 = members.SelectMany(m => m.W1).ToArray(),
+            B1 = members.SelectMany(m => m.B1).ToArray(),
+            W2 = Enumerable.Range(0, outputs).Select(o => members.SelectMany(m => m.W2[o].Select(w => w / ensemble)).ToArray()).ToArray(),
+            B2 = Enumerable.Range(0, outputs).Select(o => members.Average(m => m.B2[o])).ToArray(),
+        };
+    }
+
+    private static float[] Round(float[] v) => v.Select(w => MathF.Round(w, 4)).ToArray();
 
     private static float[][] Round(float[][] m) => m.Select(Round).ToArray();
 

@@ -48,7 +48,7 @@ public sealed class PolicyTierAndCacheTests
             foreach (var (category, rule) in rules) safety[category] = rule;
             return new GuardrailPolicy { Safety = safety };
         }
-        var relaxed = With(("violence", new SafetyRule(SafetyAction.Block, 0.8)), ("harassment", new SafetyRule(SafetyAction.Allow, 0.5)));
+        var relaxed = With(("violence", new SafetyRule(SafetyAction.Block, 0.95)), ("harassment", new SafetyRule(SafetyAction.Allow, 0.5)));
         var stricter = With(("violence", new SafetyRule(SafetyAction.Block, 0.3)), ("self-harm", new SafetyRule(SafetyAction.Block, 0.5)));
 
         Assert.Equal(["safety.violence", "safety.harassment"], GuardrailPolicyValidation.ValidateForTier(relaxed, Grains.Pipeline.Tier.Free).Select(e => e.Field));

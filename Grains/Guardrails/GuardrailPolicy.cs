@@ -77,20 +77,18 @@ public sealed record GuardrailPolicy
 
     /// <summary>
     /// The platform's safety rules: what free tenants get, the floor pro tenants may only tighten.
-    /// Scores are calibrated (Platt, one message in five of a kind taken as unsafe), so 0.7 keeps the
-    /// article's meaning of "toxicity above 0.7". Cross-validated on the training data (README):
-    /// at 0.7 about 86 % of unsafe messages are caught and 2 % of everyday ones stopped; the
-    /// categories that everyday banking and car questions brush against most (illegal, privacy,
-    /// injection) sit at 0.8, where that falls to 1 %.
+    /// Scores are calibrated (Platt, one message in five of a kind taken as unsafe). Cross-validated
+    /// on the training data (README): at 0.8 about 86 % of unsafe messages are caught and 0.7 % of
+    /// everyday ones stopped. Lower lines where a wrong "yes" costs more than a wrong "no".
     /// </summary>
     public static readonly IReadOnlyDictionary<string, SafetyRule> PlatformSafety = new Dictionary<string, SafetyRule>
     {
-        [Guardrails.Safety.SafetyCategories.Violence] = new(SafetyAction.Block, 0.7),
-        // Someone who may be in danger gets a person, not a refusal.
+        [Guardrails.Safety.SafetyCategories.Violence] = new(SafetyAction.Block, 0.8),
+        // Someone who may be in danger gets a person, not a refusal, and from a lower line.
         [Guardrails.Safety.SafetyCategories.SelfHarm] = new(SafetyAction.Hold, 0.7),
-        [Guardrails.Safety.SafetyCategories.Sexual] = new(SafetyAction.Block, 0.7),
+        [Guardrails.Safety.SafetyCategories.Sexual] = new(SafetyAction.Block, 0.8),
         [Guardrails.Safety.SafetyCategories.SexualMinors] = new(SafetyAction.Block, 0.5),
-        [Guardrails.Safety.SafetyCategories.Hate] = new(SafetyAction.Block, 0.7),
+        [Guardrails.Safety.SafetyCategories.Hate] = new(SafetyAction.Block, 0.8),
         // The article's "toxicity > 0.7 → human review": an abusive customer often has a real problem.
         [Guardrails.Safety.SafetyCategories.Harassment] = new(SafetyAction.Hold, 0.7),
         [Guardrails.Safety.SafetyCategories.Illegal] = new(SafetyAction.Block, 0.8),
