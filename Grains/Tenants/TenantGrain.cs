@@ -34,6 +34,7 @@ public sealed class TenantGrain(
             throw new ArgumentException($"Profile of '{profile.TenantId}' cannot be stored under tenant '{this.GetPrimaryKeyString()}'.", nameof(profile));
         state.State.Profile = profile;
         await state.WriteStateAsync();
+        await IndexTopicsAsync(profile);
     }
 
     public async Task<PolicyUpdate> UpdatePolicy(Guardrails.GuardrailPolicy policy, string changedBy)
@@ -45,17 +46,25 @@ public sealed class TenantGrain(
         state.State.Profile = profile with { Policy = policy with { Version = version } };
         state.State.PolicyHistory.Add(new PolicyChange(version, changedBy, DateTimeOffset.UtcNow));
         await state.WriteStateAsync();
-        // Embed and index the examples now, so the first message under the new version doesn't pay for it.
-        // The policy is saved either way: if the embedding model is unreachable, messages fail closed until it is back.
+        await IndexTopicsAsync(state.State.Profile);
+        return new PolicyUpdate(true, version, []);
+    }
+
+    /// <summary>
+    /// Embeds and indexes the tenant's examples now, so the first message under a new profile or
+    /// policy doesn't pay for it. Saved either way: if the embedding model is unreachable, messages
+    /// fail closed until it is back, and the next message builds the index.
+    /// </summary>
+    private async Task IndexTopicsAsync(TenantProfile profile)
+    {
         try
         {
-            await topicIndexes.GetAsync(state.State.Profile);
+            await topicIndexes.GetAsync(profile);
         }
         catch (Guardrails.Embeddings.EmbeddingUnavailableException ex)
         {
-            Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, "Policy v{Version} of {Tenant} saved but not indexed: {Reason}", version, this.GetPrimaryKeyString(), ex.Message);
+            Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(logger, "Tenant {Tenant}'s policy v{Version} is saved but not indexed: {Reason}", profile.TenantId, profile.Policy.Version, ex.Message);
         }
-        return new PolicyUpdate(true, version, []);
     }
 }
 

@@ -62,6 +62,9 @@ public sealed class ChatInBrowserTests(PortalServer server) : IClassFixture<Port
     {
         var page = await server.SignedInPageAsync("operator", "/operations");
         await Assertions.Expect(page.GetByTestId("kafka-status")).ToContainTextAsync("Embedded Kafka");
+        // Which guardrail models judge, and which weights version: what every verdict names too.
+        await Assertions.Expect(page.GetByTestId("guardrail-models")).ToContainTextAsync("minilm:all-MiniLM-L6-v2 (in process)");
+        await Assertions.Expect(page.GetByTestId("guardrail-models")).ToContainTextAsync("9 categories");
         await Assertions.Expect(page.GetByTestId("stages")).ToContainTextAsync("agent-execution");
         await Assertions.Expect(page.GetByTestId("topics")).ToContainTextAsync("user.messages.raw");
         await Assertions.Expect(page.GetByTestId("tiers")).ToContainTextAsync("Enterprise");
