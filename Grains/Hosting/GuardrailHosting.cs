@@ -32,8 +32,7 @@ public static class GuardrailHosting
         services.TryAddSingleton<TopicIndexCache>();
         services.TryAddSingleton<GuardrailChains>();
         services.TryAddSingleton<ModelJudge>();
-        if (!services.Any(d => d.ImplementationType == typeof(GuardrailModelsStartup)))
-            services.AddHostedService<GuardrailModelsStartup>();
+        services.AddHostedService<GuardrailModelsStartup>(); // registered once however often this is called
         return services;
     }
 }
