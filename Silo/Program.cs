@@ -4,10 +4,11 @@ using Grains.Hosting;
 // Several can run side by side; they share each stage's partitions through Orleans' queue balancer.
 var builder = WebApplication.CreateBuilder(args);
 var kafka = builder.AddPlatformKafka();
+var stores = PlatformStoreOptions.From(builder.Configuration);
 builder.UseOrleans(silo =>
 {
-    silo.UsePlatformClustering(builder.Configuration);
-    silo.AddAgentPlatform(kafka, seedDemoTenants: builder.Configuration.GetValue("Orleans:SeedDemoTenants", true));
+    silo.UsePlatformClustering(builder.Configuration, stores);
+    silo.AddAgentPlatform(kafka, seedDemoTenants: builder.Configuration.GetValue("Orleans:SeedDemoTenants", true), stores);
 });
 
 var app = builder.Build();

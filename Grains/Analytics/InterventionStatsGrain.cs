@@ -1,3 +1,4 @@
+using Grains.Hosting;
 using System.Diagnostics.Metrics;
 using Grains.Pipeline;
 
@@ -61,7 +62,7 @@ public interface IInterventionStatsGrain : IGrainWithIntegerKey
 /// a write copies all of it. A crash may lose the last seconds; <c>approvals.events</c> has them all.
 /// </summary>
 public sealed class InterventionStatsGrain(
-    [PersistentState("interventions", "approvals")] IPersistentState<InterventionStatsState> state,
+    [PersistentState("interventions", GrainStores.Figures)] IPersistentState<InterventionStatsState> state,
     TimeProvider time) : Grain, IInterventionStatsGrain
 {
     private const int MaxRecords = 50_000;

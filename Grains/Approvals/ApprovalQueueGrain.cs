@@ -1,3 +1,4 @@
+using Grains.Hosting;
 using Grains.Analytics;
 using Grains.Pipeline;
 using Grains.Tenants;
@@ -17,7 +18,7 @@ namespace Grains.Approvals;
 /// A reminder wakes the queue after a restart so no deadline is missed while items wait.
 /// </summary>
 public sealed class ApprovalQueueGrain(
-    [PersistentState("queue", "approvals")] IPersistentState<ApprovalQueueState> state,
+    [PersistentState("queue", GrainStores.Approvals)] IPersistentState<ApprovalQueueState> state,
     [FromKeyedServices(ApprovalQueueGrain.ClockKey)] TimeProvider clock,
     TimeProvider time,
     IOptions<ApprovalSlaOptions> sla,

@@ -1,3 +1,4 @@
+using Grains.Hosting;
 using Grains.Pipeline;
 using Microsoft.Extensions.Logging;
 using Orleans.Providers.Streams.Common;
@@ -55,7 +56,7 @@ public interface IControlGrain : IGrainWithIntegerKey
 
 /// <summary>Owns the platform's stop switches (one grain: switched rarely, read at silo start).</summary>
 public sealed class ControlGrain(
-    [PersistentState("control", "control")] IPersistentState<ControlState> state,
+    [PersistentState("control", GrainStores.Control)] IPersistentState<ControlState> state,
     TimeProvider time,
     ILogger<ControlGrain> logger) : Grain, IControlGrain
 {

@@ -1,3 +1,4 @@
+using Grains.Hosting;
 using Grains.Pipeline;
 using Orleans.Runtime;
 using Streaming.Kafka.Events;
@@ -36,7 +37,7 @@ public interface ITenantGateGrain : IGrainWithStringKey
 /// a turn arriving while resume runs is either parked and sent by it, or admitted after it: never lost.
 /// </summary>
 public sealed class TenantGateGrain(
-    [PersistentState("gate", "control")] IPersistentState<TenantGateState> state,
+    [PersistentState("gate", GrainStores.Control)] IPersistentState<TenantGateState> state,
     TimeProvider time) : Grain, ITenantGateGrain
 {
     public async Task<bool> Admit(ChatTurn turn)

@@ -1,3 +1,4 @@
+using Grains.Hosting;
 using Grains.Pipeline;
 using Grains.Tenants;
 using Grains.Tiers;
@@ -25,7 +26,7 @@ namespace Grains.Conversations;
 [ImplicitStreamSubscription(Topics.FinanceQueriesPendingApproval)]
 [ImplicitStreamSubscription(Topics.LegalQueriesPendingApproval)]
 public sealed class ConversationGrain(
-    [PersistentState("conversation", "conversations")] IPersistentState<ConversationState> state,
+    [PersistentState("conversation", GrainStores.Conversations)] IPersistentState<ConversationState> state,
     TimeProvider time,
     ILogger<ConversationGrain> logger) : Grain, IConversationGrain
 {

@@ -1,23 +1,50 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+using Microsoft.Extensions.Hosting;
 using Orleans.Hosting;
 
 namespace Grains.Hosting;
 
 /// <summary>
-/// Localhost clustering from the <c>Orleans</c> section, the same for Portal and Silo hosts so that
-/// they form one cluster: the first host (primary) on 11111, others with their own ports pointing at it.
+/// Cluster membership from the <c>Orleans</c> section, the same for Portal and Silo hosts so that they form one
+/// cluster. <c>Orleans:Clustering</c> = memory: localhost clustering, the first host (primary) on 11111, others
+/// pointing at it; redis or postgres: a membership table there, so any silo can start, stop or die in any order.
 /// </summary>
 public static class PlatformClustering
 {
-    public static ISiloBuilder UsePlatformClustering(this ISiloBuilder silo, IConfiguration configuration)
+    public static ISiloBuilder UsePlatformClustering(this ISiloBuilder silo, IConfiguration configuration, PlatformStoreOptions stores)
     {
         var orleans = configuration.GetSection("Orleans");
-        return silo.UseLocalhostClustering(
-            siloPort: orleans.GetValue("SiloPort", 11111),
-            gatewayPort: orleans.GetValue("GatewayPort", 30000),
-            primarySiloEndpoint: new IPEndPoint(IPAddress.Loopback, orleans.GetValue("PrimarySiloPort", 11111)),
-            serviceId: orleans["ServiceId"] ?? "agent-platform",
-            clusterId: orleans["ClusterId"] ?? "dev");
+        var siloPort = orleans.GetValue("SiloPort", 11111);
+        var gatewayPort = orleans.GetValue("GatewayPort", 30000);
+        var serviceId = orleans["ServiceId"] ?? "agent-platform";
+        var clusterId = orleans["ClusterId"] ?? "dev";
+        if (stores.Clustering == StoreKind.Memory)
+            return silo.UseLocalhostClustering(siloPort, gatewayPort,
+                primarySiloEndpoint: new IPEndPoint(IPAddress.Loopback, orleans.GetValue("PrimarySiloPort", 11111)),
+                serviceId: serviceId, clusterId: clusterId);
+
+        silo.Configure<ClusterOptions>(o => { o.ServiceId = serviceId; o.ClusterId = clusterId; });
+        // The address other silos and clients reach this one on; loopback unless the host says otherwise.
+        var advertised = IPAddress.Parse(orleans["AdvertisedIPAddress"] ?? "127.0.0.1");
+        silo.ConfigureEndpoints(advertised, siloPort, gatewayPort, listenOnAnyHostAddress: advertised.Equals(IPAddress.Loopback) is false);
+        return stores.Clustering == StoreKind.Redis
+            ? silo.UseRedisClustering(o => o.ConfigurationOptions = stores.RedisOptions())
+            : silo.UseAdoNetClustering(o => { o.Invariant = GrainStores.PostgresInvariant; o.ConnectionString = stores.Postgres; });
+    }
+
+    /// <summary>For a portal that is an Orleans client of separate silos.</summary>
+    public static IClientBuilder UsePlatformClustering(this IClientBuilder client, IConfiguration configuration, PlatformStoreOptions stores)
+    {
+        var orleans = configuration.GetSection("Orleans");
+        var serviceId = orleans["ServiceId"] ?? "agent-platform";
+        var clusterId = orleans["ClusterId"] ?? "dev";
+        if (stores.Clustering == StoreKind.Memory)
+            return client.UseLocalhostClustering(orleans.GetValue("GatewayPort", 30000), serviceId, clusterId);
+        client.Configure<ClusterOptions>(o => { o.ServiceId = serviceId; o.ClusterId = clusterId; });
+        return stores.Clustering == StoreKind.Redis
+            ? client.UseRedisClustering(o => o.ConfigurationOptions = stores.RedisOptions())
+            : client.UseAdoNetClustering(o => { o.Invariant = GrainStores.PostgresInvariant; o.ConnectionString = stores.Postgres; });
     }
 }

@@ -34,15 +34,19 @@ public sealed class PlatformKafkaOptions
 public static class PlatformHosting
 {
     /// <summary>Grains, storage, one Kafka stream provider per pipeline stage, the model, and the demo tenants.</summary>
-    public static ISiloBuilder AddAgentPlatform(this ISiloBuilder silo, PlatformKafkaOptions kafka, bool seedDemoTenants = true)
+    public static ISiloBuilder AddAgentPlatform(this ISiloBuilder silo, PlatformKafkaOptions kafka, bool seedDemoTenants = true, PlatformStoreOptions? stores = null)
     {
-        silo.AddMemoryGrainStorage("PubSubStore")
-            .AddMemoryGrainStorage("tenants")
-            .AddMemoryGrainStorage("conversations")
-            .AddMemoryGrainStorage("control")
-            .AddMemoryGrainStorage("approvals")
-            // Wakes approval queues after a restart so SLA deadlines are kept (in-memory: embedded default).
-            .UseInMemoryReminderService();
+        stores ??= PlatformStoreOptions.Memory;
+        silo.Services.TryAddSingleton(stores);
+        // Grain state and reminders (reminders wake approval queues after a restart so SLA deadlines are kept).
+        silo.AddPlatformGrainStorage(stores);
+        silo.AddStartupTask((sp, _) =>
+        {
+            Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("Grains.Hosting.PlatformStores"),
+                "State: {Stores}", stores.Describe());
+            return Task.CompletedTask;
+        });
         foreach (var stage in Stage.All)
             silo.AddKafkaStreams(stage.Name, c =>
             {
@@ -78,11 +82,12 @@ public static class PlatformHosting
         silo.Services.AddHostedService<Scheduling.SchedulerLoadReporter>();
         // A request may wait for a model slot, then for the model: stream deliveries must outlast both.
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(3));
+        silo.Services.TryAddSingleton(new DemoTenantSeeding(seedDemoTenants));
         if (seedDemoTenants)
             silo.AddStartupTask(async (sp, ct) =>
             {
                 var directory = sp.GetRequiredService<IGrainFactory>().GetGrain<ITenantDirectoryGrain>(0);
-                foreach (var tenant in DemoTenants.All) await directory.Register(tenant);
+                foreach (var tenant in DemoTenants.All) await directory.Seed(tenant);
             });
         return silo;
     }

@@ -180,4 +180,9 @@ public static class DemoTenants
     };
 
     public static readonly TenantProfile[] All = [StuttgartMotors, HarborBank, VeloCorner, OpenAssistant];
+
+    public static TenantProfile? Find(string tenantId) => All.FirstOrDefault(t => t.TenantId == tenantId);
 }
+
+/// <summary>Whether this deployment seeds the demo tenants (<c>Orleans:SeedDemoTenants</c>, on by default).</summary>
+public sealed record DemoTenantSeeding(bool Enabled);

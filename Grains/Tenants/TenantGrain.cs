@@ -1,3 +1,6 @@
+using Grains.Hosting;
+using Microsoft.Extensions.Logging;
+
 namespace Grains.Tenants;
 
 public interface ITenantGrain : IGrainWithStringKey
@@ -6,6 +9,9 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>Replaces the tenant's profile; the next message uses it.</summary>
     [Alias("set-profile")] Task SetProfile(TenantProfile profile);
+
+    /// <summary>Stores a seed profile only when the tenant has none: a restart never undoes an admin's edit.</summary>
+    [Alias("seed")] Task<bool> Seed(TenantProfile profile);
 
     /// <summary>
     /// Validates a new guardrail policy and, if it is valid, stores it as the next version; the next
@@ -22,11 +28,30 @@ public sealed record PolicyUpdate(
 
 /// <summary>Owns a tenant's subscription tier, policy and catalog. Keyed by tenant id.</summary>
 public sealed class TenantGrain(
-    [PersistentState("tenant", "tenants")] IPersistentState<TenantState> state,
+    [PersistentState("tenant", GrainStores.Tenants)] IPersistentState<TenantState> state,
     Guardrails.Topics.TopicIndexCache topicIndexes,
-    Microsoft.Extensions.Logging.ILogger<TenantGrain> logger) : Grain, ITenantGrain
+    DemoTenantSeeding seeding,
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // With memory storage a demo tenant whose silo died comes back from its seed instead of
+        // leaving its customers' turns to be dead-lettered as "unknown tenant".
+        if (state.State.Profile is null && seeding.Enabled && DemoTenants.Find(this.GetPrimaryKeyString()) is { } seed)
+        {
+            logger.LogWarning("Tenant {Tenant} had no stored profile; restored from its demo seed", seed.TenantId);
+            await Seed(seed);
+        }
+    }
+
     public Task<TenantProfile?> GetProfile() => Task.FromResult(state.State.Profile);
+
+    public async Task<bool> Seed(TenantProfile profile)
+    {
+        if (state.State.Profile is not null) return false;
+        await SetProfile(profile);
+        return true;
+    }
 
     public async Task SetProfile(TenantProfile profile)
     {
@@ -85,10 +110,35 @@ public interface ITenantDirectoryGrain : IGrainWithIntegerKey
 {
     [Alias("list")] Task<IReadOnlyList<TenantProfile>> List();
     [Alias("register")] Task Register(TenantProfile profile);
+
+    /// <summary>Lists the tenant and stores its profile only if it has none (demo tenants at start-up).</summary>
+    [Alias("seed")] Task Seed(TenantProfile profile);
 }
 
-public sealed class TenantDirectoryGrain([PersistentState("directory", "tenants")] IPersistentState<TenantDirectoryState> state) : Grain, ITenantDirectoryGrain
+public sealed class TenantDirectoryGrain(
+    [PersistentState("directory", GrainStores.Tenants)] IPersistentState<TenantDirectoryState> state,
+    DemoTenantSeeding seeding) : Grain, ITenantDirectoryGrain
 {
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A directory that lost its memory storage with a silo still lists the demo tenants.
+        if (seeding.Enabled && DemoTenants.All.Any(t => !state.State.TenantIds.Contains(t.TenantId)))
+        {
+            state.State.TenantIds.AddRange(DemoTenants.All.Select(t => t.TenantId).Where(id => !state.State.TenantIds.Contains(id)));
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
+
+    public async Task Seed(TenantProfile profile)
+    {
+        await GrainFactory.GetGrain<ITenantGrain>(profile.TenantId).Seed(profile);
+        if (!state.State.TenantIds.Contains(profile.TenantId))
+        {
+            state.State.TenantIds.Add(profile.TenantId);
+            await state.WriteStateAsync();
+        }
+    }
+
     public async Task<IReadOnlyList<TenantProfile>> List()
     {
         var profiles = await Task.WhenAll(state.State.TenantIds.Select(id => GrainFactory.GetGrain<ITenantGrain>(id).GetProfile()));

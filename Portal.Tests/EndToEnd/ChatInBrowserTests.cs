@@ -65,6 +65,7 @@ public sealed class ChatInBrowserTests(PortalServer server) : IClassFixture<Port
         // Which guardrail models judge, and which weights version: what every verdict names too.
         await Assertions.Expect(page.GetByTestId("guardrail-models")).ToContainTextAsync("minilm:all-MiniLM-L6-v2 (in process)");
         await Assertions.Expect(page.GetByTestId("guardrail-models")).ToContainTextAsync("9 categories");
+        await Assertions.Expect(page.GetByTestId("state-stores")).ToContainTextAsync("storage memory (embedded default");
         await Assertions.Expect(page.GetByTestId("stages")).ToContainTextAsync("agent-execution");
         await Assertions.Expect(page.GetByTestId("topics")).ToContainTextAsync("user.messages.raw");
         await Assertions.Expect(page.GetByTestId("tiers")).ToContainTextAsync("Enterprise");

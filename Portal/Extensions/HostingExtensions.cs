@@ -17,10 +17,11 @@ public static class HostingExtensions
         // Static web assets (blazor.web.js, MudBlazor's css/js) are served from the build output in every environment.
         if (builder is WebApplicationBuilder web) web.WebHost.UseStaticWebAssets();
         var kafka = builder.AddPlatformKafka();
+        var stores = PlatformStoreOptions.From(builder.Configuration);
         builder.UseOrleans(silo =>
         {
-            silo.UsePlatformClustering(builder.Configuration);
-            silo.AddAgentPlatform(kafka);
+            silo.UsePlatformClustering(builder.Configuration, stores);
+            silo.AddAgentPlatform(kafka, stores: stores);
             silo.AddDashboard();
         });
         builder.AddPortalSecurity();
