@@ -34,7 +34,7 @@ public sealed class RedisDurableStateTests
     }
 
     [Fact]
-    public async Task A_policy_edit_a_paused_stage_and_a_held_message_survive_a_killed_silo()
+    public async Task A_policy_edit_a_quota_minute_a_paused_stage_and_a_held_message_survive_a_killed_silo()
     {
         var redis = new PlatformStoreOptions { Storage = StoreKind.Redis, Reminders = StoreKind.Redis, Redis = RedisServer.ConnectionString };
 
@@ -49,6 +49,9 @@ public sealed class RedisDurableStateTests
             var edit = await tenant.UpdatePolicy(profile.Policy with { Competitors = [.. profile.Policy.Competitors, "Durable Motors"] }, "admin@example.com");
             Assert.True(edit.Accepted);
             policyVersion = edit.Version;
+
+            var quota = first.Client.GetGrain<Grains.Scheduling.ITenantQuotaGrain>("velo-corner");
+            foreach (var turn in new[] { "q-1", "q-2", "q-3" }) Assert.True((await quota.Admit(turn, 100)).Allowed);
 
             await first.Client.GetGrain<IControlGrain>(0).PauseStage(Stage.Model.Name, "ops@example.com", "maintenance across a restart");
 
@@ -72,6 +75,12 @@ public sealed class RedisDurableStateTests
             var profile = (await second.Client.GetGrain<ITenantGrain>("stuttgart-motors").GetProfile())!;
             Assert.Equal(policyVersion, profile.Policy.Version);
             Assert.Contains("Durable Motors", profile.Policy.Competitors);
+
+            // The quota minute is still counted, and a redelivered turn is still recognised.
+            var quota = second.Client.GetGrain<Grains.Scheduling.ITenantQuotaGrain>("velo-corner");
+            Assert.Equal(3, (await quota.Status()).RequestsLastMinute);
+            Assert.True((await quota.Admit("q-2", 100)).Allowed);
+            Assert.Equal(3, (await quota.Status()).RequestsLastMinute);
 
             var stages = await second.Client.GetGrain<IControlGrain>(0).GetStages();
             Assert.True(stages.Single(s => s.Stage == Stage.Model.Name).Paused, "the model stage is still paused");

@@ -1,3 +1,4 @@
+using Grains.Hosting;
 using Grains.Pipeline;
 using Grains.Tenants;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,20 +37,18 @@ public interface ITenantQuotaGrain : IGrainWithStringKey
 
 /// <summary>
 /// One tenant's rate limits and quotas (requests and tokens per minute and per UTC day), from its
-/// tier's defaults unless its profile overrides them. Sliding minute, calendar day. In memory: a
-/// restart forgives the current minute, which errs towards the customer.
+/// tier's defaults unless its profile overrides them. Sliding minute, calendar day. Stored on every
+/// admission, so a restart or a lost silo neither forgives nor double-counts the current minute.
 /// </summary>
 public sealed class TenantQuotaGrain(
+    [PersistentState("quota", GrainStores.Figures)] IPersistentState<TenantQuotaState> state,
     IOptions<QuotaOptions> options,
     [FromKeyedServices(PlatformClock.Key)] TimeProvider clock) : Grain, ITenantQuotaGrain
 {
-    private readonly Queue<DateTimeOffset> _requests = new();
-    private readonly Queue<(DateTimeOffset At, int Tokens)> _tokens = new();
-    private readonly HashSet<string> _admitted = [];
-    private DateOnly _day;
-    private int _requestsToday;
-    private long _tokensToday;
-    private long _refused;
+    /// <summary>Turn ids remembered to recognise a redelivery; bounded so the stored state stays small.</summary>
+    internal const int RememberedTurns = 256;
+
+    private TenantQuotaState S => state.State;
 
     private async Task<QuotaLimits> LimitsAsync()
     {
@@ -59,30 +58,32 @@ public sealed class TenantQuotaGrain(
 
     public async Task<QuotaDecision> Admit(string turnId, int estimatedTokens)
     {
-        if (_admitted.Contains(turnId)) return new QuotaDecision(true, null, null, null); // redelivered: already counted
+        if (S.RecentTurns.Contains(turnId)) return new QuotaDecision(true, null, null, null); // redelivered: already counted
         var limits = await LimitsAsync();
         var now = clock.GetUtcNow();
         Roll(now);
-        var minuteTokens = _tokens.Sum(t => t.Tokens);
+        var minuteTokens = S.Tokens.Sum(t => t.Tokens);
         QuotaDecision? refusal =
-            limits.RequestsPerMinute > 0 && _requests.Count >= limits.RequestsPerMinute
-                ? Refuse("quota.requests-per-minute", $"{limits.RequestsPerMinute} messages a minute", _requests.Peek() + TimeSpan.FromMinutes(1) - now)
-            : limits.TokensPerMinute > 0 && minuteTokens + estimatedTokens > limits.TokensPerMinute && _tokens.Count > 0
-                ? Refuse("quota.tokens-per-minute", "its share of the assistant for this minute", _tokens.Peek().At + TimeSpan.FromMinutes(1) - now)
-            : limits.RequestsPerDay > 0 && _requestsToday >= limits.RequestsPerDay
+            limits.RequestsPerMinute > 0 && S.Requests.Count >= limits.RequestsPerMinute
+                ? Refuse("quota.requests-per-minute", $"{limits.RequestsPerMinute} messages a minute", S.Requests[0] + TimeSpan.FromMinutes(1) - now)
+            : limits.TokensPerMinute > 0 && minuteTokens + estimatedTokens > limits.TokensPerMinute && S.Tokens.Count > 0
+                ? Refuse("quota.tokens-per-minute", "its share of the assistant for this minute", S.Tokens[0].At + TimeSpan.FromMinutes(1) - now)
+            : limits.RequestsPerDay > 0 && S.RequestsToday >= limits.RequestsPerDay
                 ? Refuse("quota.requests-per-day", $"{limits.RequestsPerDay} messages a day", NextDay(now) - now)
-            : limits.TokensPerDay > 0 && _tokensToday + estimatedTokens > limits.TokensPerDay
+            : limits.TokensPerDay > 0 && S.TokensToday + estimatedTokens > limits.TokensPerDay
                 ? Refuse("quota.tokens-per-day", "its share of the assistant for today", NextDay(now) - now)
             : null;
         if (refusal is not null)
         {
-            _refused++;
+            S.Refused++;
+            await state.WriteStateAsync();
             return refusal;
         }
-        _requests.Enqueue(now);
-        _requestsToday++;
-        _admitted.Add(turnId);
-        if (_admitted.Count > 10_000) _admitted.Clear();
+        S.Requests.Add(now);
+        S.RequestsToday++;
+        S.RecentTurns.Add(turnId);
+        if (S.RecentTurns.Count > RememberedTurns) S.RecentTurns.RemoveRange(0, S.RecentTurns.Count - RememberedTurns);
+        await state.WriteStateAsync();
         return new QuotaDecision(true, null, null, null);
     }
 
@@ -92,34 +93,50 @@ public sealed class TenantQuotaGrain(
         return new QuotaDecision(false, rule, $"This assistant has reached {limit} for this business. Please try again in {wait} — sorry for the wait.", retryAfter);
     }
 
-    public Task RecordTokens(int tokens)
+    public async Task RecordTokens(int tokens)
     {
         var now = clock.GetUtcNow();
         Roll(now);
-        _tokens.Enqueue((now, tokens));
-        _tokensToday += tokens;
-        return Task.CompletedTask;
+        S.Tokens.Add(new TokenUse(now, tokens));
+        S.TokensToday += tokens;
+        await state.WriteStateAsync();
     }
 
     public async Task<QuotaUsage> Status()
     {
         var now = clock.GetUtcNow();
         Roll(now);
-        return new QuotaUsage(this.GetPrimaryKeyString(), await LimitsAsync(), _requests.Count, _requestsToday, _tokens.Sum(t => (long)t.Tokens), _tokensToday, _refused);
+        return new QuotaUsage(this.GetPrimaryKeyString(), await LimitsAsync(), S.Requests.Count, S.RequestsToday, S.Tokens.Sum(t => (long)t.Tokens), S.TokensToday, S.Refused);
     }
 
     private void Roll(DateTimeOffset now)
     {
-        while (_requests.Count > 0 && now - _requests.Peek() >= TimeSpan.FromMinutes(1)) _requests.Dequeue();
-        while (_tokens.Count > 0 && now - _tokens.Peek().At >= TimeSpan.FromMinutes(1)) _tokens.Dequeue();
+        S.Requests.RemoveAll(at => now - at >= TimeSpan.FromMinutes(1));
+        S.Tokens.RemoveAll(t => now - t.At >= TimeSpan.FromMinutes(1));
         var today = DateOnly.FromDateTime(now.UtcDateTime);
-        if (today != _day)
+        if (today != S.Day)
         {
-            _day = today;
-            _requestsToday = 0;
-            _tokensToday = 0;
+            S.Day = today;
+            S.RequestsToday = 0;
+            S.TokensToday = 0;
         }
     }
 
     private static DateTimeOffset NextDay(DateTimeOffset now) => new(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record TokenUse([property: Id(0)] DateTimeOffset At, [property: Id(1)] int Tokens);
+
+/// <summary>The last minute's admissions and token uses, today's totals, and recent turn ids (bounded).</summary>
+[GenerateSerializer]
+public sealed class TenantQuotaState
+{
+    [Id(0)] public List<DateTimeOffset> Requests { get; set; } = [];
+    [Id(1)] public List<TokenUse> Tokens { get; set; } = [];
+    [Id(2)] public List<string> RecentTurns { get; set; } = [];
+    [Id(3)] public DateOnly Day { get; set; }
+    [Id(4)] public int RequestsToday { get; set; }
+    [Id(5)] public long TokensToday { get; set; }
+    [Id(6)] public long Refused { get; set; }
 }
