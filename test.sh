@@ -9,13 +9,15 @@ need_install=()
 command -v chromium >/dev/null 2>&1 || need_install+=(chromium)
 command -v kcat >/dev/null 2>&1 || need_install+=(kcat)
 [ -x /usr/bin/redis-server ] || need_install+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_install+=(postgresql)
 if [ ${#need_install[@]} -gt 0 ]; then
-    echo "test.sh: installing ${need_install[*]} from Debian's packages (browser tests use /usr/bin/chromium; kcat is for driving topics by hand; the durable-state tests start their own redis-server)"
+    echo "test.sh: installing ${need_install[*]} from Debian's packages (browser tests use /usr/bin/chromium; kcat is for driving topics by hand; the durable-state tests start their own redis-server and PostgreSQL)"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_install[@]}" >/dev/null
     # The package starts a system-wide server on 6379; the tests use their own on free ports.
     if [[ " ${need_install[*]} " == *" redis-server "* ]]; then $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || $SUDO service redis-server stop >/dev/null 2>&1 || true; fi
+    if [[ " ${need_install[*]} " == *" postgresql "* ]]; then $SUDO systemctl disable --now postgresql >/dev/null 2>&1 || $SUDO service postgresql stop >/dev/null 2>&1 || true; fi
 fi
 
 echo "test.sh: building"

@@ -3,8 +3,20 @@ using Grains.Hosting;
 // A backend silo: the pipeline's grains and stage consumers, without the portal.
 // Several can run side by side; they share each stage's partitions through Orleans' queue balancer.
 var builder = WebApplication.CreateBuilder(args);
+
+// `dotnet run --project Silo -- schema`: applies the project's PostgreSQL schema to ConnectionStrings:Postgres and exits.
+if (args.FirstOrDefault() == "schema")
+{
+    var postgres = builder.Configuration.GetConnectionString("Postgres")
+        ?? throw new InvalidOperationException("schema: set ConnectionStrings:Postgres (e.g. --ConnectionStrings:Postgres=\"Host=localhost;Database=agent_platform;Username=orleans;Password=…\").");
+    await PostgresSchema.ApplyAsync(postgres);
+    Console.WriteLine($"schema: applied {string.Join(", ", PostgresSchema.Scripts)}");
+    return;
+}
+
 var kafka = builder.AddPlatformKafka();
 var stores = PlatformStoreOptions.From(builder.Configuration);
+await stores.VerifyAsync();
 builder.UseOrleans(silo =>
 {
     silo.UsePlatformClustering(builder.Configuration, stores);

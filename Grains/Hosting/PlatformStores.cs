@@ -50,6 +50,30 @@ public sealed record PlatformStoreOptions
             throw new InvalidOperationException("PostgreSQL is selected in Orleans:Storage, Orleans:Clustering or Orleans:Reminders, but ConnectionStrings:Postgres is empty (e.g. \"Host=localhost;Database=agent_platform;Username=orleans;Password=…\").");
     }
 
+    /// <summary>
+    /// Start-up check of the configured servers, so that an unreachable Redis or PostgreSQL, or a database
+    /// without the schema, stops the host with a message that says which and what to do.
+    /// </summary>
+    public async Task VerifyAsync(CancellationToken cancellationToken = default)
+    {
+        if (Kinds.Contains(StoreKind.Redis))
+        {
+            try
+            {
+                var options = RedisOptions();
+                options.ConnectTimeout = 5000;
+                await using var mux = await ConnectionMultiplexer.ConnectAsync(options);
+                await mux.GetDatabase().PingAsync();
+            }
+            catch (RedisException e)
+            {
+                throw new InvalidOperationException($"Redis (ConnectionStrings:Redis = {Redis}) cannot be reached: {e.Message.Split(". ")[0]}.", e);
+            }
+        }
+        if (Kinds.Contains(StoreKind.Postgres))
+            await PostgresSchema.VerifyAsync(Postgres!, cancellationToken);
+    }
+
     /// <summary>One line for the log and the operations page.</summary>
     public string Describe() =>
         $"storage {Name(Storage)}, clustering {Name(Clustering)}, reminders {Name(Reminders)}";

@@ -18,6 +18,7 @@ public static class HostingExtensions
         if (builder is WebApplicationBuilder web) web.WebHost.UseStaticWebAssets();
         var kafka = builder.AddPlatformKafka();
         var stores = PlatformStoreOptions.From(builder.Configuration);
+        stores.VerifyAsync().GetAwaiter().GetResult(); // once at start, before anything listens
         builder.UseOrleans(silo =>
         {
             silo.UsePlatformClustering(builder.Configuration, stores);
