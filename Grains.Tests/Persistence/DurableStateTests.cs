@@ -41,8 +41,7 @@ public sealed class DurableStateTests
     {
         var redis = kind == StoreKind.Redis
             ? new PlatformStoreOptions { Storage = StoreKind.Redis, Reminders = StoreKind.Redis, Redis = RedisServer.ConnectionString }
-            // Reminders stay in memory on PostgreSQL until the project ships the reminders schema.
-            : new PlatformStoreOptions { Storage = StoreKind.Postgres, Postgres = await PostgresServer.NewDatabaseAsync() };
+            : new PlatformStoreOptions { Storage = StoreKind.Postgres, Reminders = StoreKind.Postgres, Postgres = await PostgresServer.NewDatabaseAsync() };
 
         string heldTurn, sessionId;
         int policyVersion;
@@ -92,6 +91,9 @@ public sealed class DurableStateTests
             Assert.True(stages.Single(s => s.Stage == Stage.Model.Name).Paused, "the model stage is still paused");
 
             var review = second.Client.GetGrain<IApprovalQueueGrain>(Teams.Review);
+            // The queue's SLA reminder is in the reminder table, so its deadline is kept without anyone opening the queue.
+            var reminders = second.GetSiloServiceProvider().GetRequiredService<Orleans.IReminderTable>();
+            Assert.NotEmpty((await reminders.ReadRows(review.GetGrainId())).Reminders);
             Assert.Contains(await review.Pending(), i => i.Turn.TurnId == heldTurn);
             Assert.True((await review.Approve(heldTurn, "mod@example.com", "Sorry for the wait — your GLC arrives on Friday.")).Applied);
             var chat = second.Client.GetGrain<Conversations.IConversationGrain>(sessionId);
