@@ -18,11 +18,11 @@ public sealed class PipelineFailoverTests
         var prefix = TestKafka.UniquePrefix();
         var kafka = new PlatformKafkaOptions { BootstrapServers = TestKafka.BootstrapServers, TopicPrefix = prefix, Embedded = TestKafka.Embedded, Partitions = 16 };
         var builder = new InProcessTestClusterBuilder(2);
+        builder.Options.ServiceId = prefix; // its own state in the shared Redis
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddAgentPlatform(kafka);
-            foreach (var store in new[] { "conversations", "tenants" })
-                silo.Services.AddKeyedSingleton<IGrainStorage>(store, (sp, _) => ActivatorUtilities.CreateInstance<SharedGrainStorage>(sp, prefix));
+            // Grain state on a real redis-server, so the conversations of the silo that dies survive it.
+            silo.AddAgentPlatform(kafka, stores: new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = RedisServer.ConnectionString });
         });
         await using var cluster = builder.Build();
         await cluster.DeployAsync();

@@ -20,12 +20,11 @@ public sealed class SoftStopTests
         var prefix = TestKafka.UniquePrefix();
         var kafka = new PlatformKafkaOptions { BootstrapServers = TestKafka.BootstrapServers, TopicPrefix = prefix, Embedded = TestKafka.Embedded };
         var builder = new InProcessTestClusterBuilder((short)silos);
+        builder.Options.ServiceId = prefix; // its own state in the shared Redis
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddAgentPlatform(kafka);
-            // Durable storage stands in for Redis/PostgreSQL: the pause must outlive a silo.
-            foreach (var store in new[] { "conversations", "tenants", "control" })
-                silo.Services.AddKeyedSingleton<IGrainStorage>(store, (sp, _) => ActivatorUtilities.CreateInstance<SharedGrainStorage>(sp, prefix));
+            // Grain state on a real redis-server: the pause must outlive a silo.
+            silo.AddAgentPlatform(kafka, stores: new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = RedisServer.ConnectionString });
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();

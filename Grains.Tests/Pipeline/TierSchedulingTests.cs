@@ -77,14 +77,13 @@ public class TierPipelineCluster : IAsyncLifetime
     {
         var kafka = new PlatformKafkaOptions { BootstrapServers = TestKafka.BootstrapServers, TopicPrefix = Prefix, Embedded = TestKafka.Embedded, Partitions = 8 };
         var builder = new InProcessTestClusterBuilder(Silos);
+        builder.Options.ServiceId = Prefix; // its own state in the shared Redis
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Services.AddSingleton<IChatClient>(Model);
             silo.Services.AddKeyedSingleton<TimeProvider>(PlatformClock.Key, Clock);
-            silo.AddAgentPlatform(kafka);
-            // Durable storage stands in for Redis/PostgreSQL, so a restarted silo's conversations survive.
-            foreach (var store in new[] { "conversations", "tenants" })
-                silo.Services.AddKeyedSingleton<IGrainStorage>(store, (sp, _) => ActivatorUtilities.CreateInstance<SharedGrainStorage>(sp, Prefix));
+            // Grain state on a real redis-server, so a restarted silo's conversations survive.
+            silo.AddAgentPlatform(kafka, stores: new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = RedisServer.ConnectionString });
             silo.Services.Configure<ModelOptions>(o => o.Timeout = TimeSpan.FromMinutes(1));
             silo.Services.Configure<SchedulerOptions>(OneSlot);
             Configure(silo);
