@@ -39,13 +39,13 @@ public sealed class DurableStateTests
     [InlineData(StoreKind.Postgres)]
     public async Task A_policy_edit_a_quota_minute_a_paused_stage_and_a_held_message_survive_a_killed_silo(StoreKind kind)
     {
-        var redis = kind == StoreKind.Redis
+        var stores = kind == StoreKind.Redis
             ? new PlatformStoreOptions { Storage = StoreKind.Redis, Reminders = StoreKind.Redis, Redis = RedisServer.ConnectionString }
             : new PlatformStoreOptions { Storage = StoreKind.Postgres, Reminders = StoreKind.Postgres, Postgres = await PostgresServer.NewDatabaseAsync() };
 
         string heldTurn, sessionId;
         int policyVersion;
-        var first = NewCluster(redis);
+        var first = NewCluster(stores);
         await first.DeployAsync();
         try
         {
@@ -73,7 +73,7 @@ public sealed class DurableStateTests
             await first.DisposeAsync();
         }
 
-        var second = NewCluster(redis);
+        var second = NewCluster(stores);
         await second.DeployAsync();
         try
         {

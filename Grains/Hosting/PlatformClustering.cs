@@ -18,8 +18,7 @@ public static class PlatformClustering
         var orleans = configuration.GetSection("Orleans");
         var siloPort = orleans.GetValue("SiloPort", 11111);
         var gatewayPort = orleans.GetValue("GatewayPort", 30000);
-        var serviceId = orleans["ServiceId"] ?? "agent-platform";
-        var clusterId = orleans["ClusterId"] ?? "dev";
+        var (serviceId, clusterId) = Ids(orleans);
         if (stores.Clustering == StoreKind.Memory)
             return silo.UseLocalhostClustering(siloPort, gatewayPort,
                 primarySiloEndpoint: new IPEndPoint(IPAddress.Loopback, orleans.GetValue("PrimarySiloPort", 11111)),
@@ -38,8 +37,7 @@ public static class PlatformClustering
     public static IClientBuilder UsePlatformClustering(this IClientBuilder client, IConfiguration configuration, PlatformStoreOptions stores)
     {
         var orleans = configuration.GetSection("Orleans");
-        var serviceId = orleans["ServiceId"] ?? "agent-platform";
-        var clusterId = orleans["ClusterId"] ?? "dev";
+        var (serviceId, clusterId) = Ids(orleans);
         if (stores.Clustering == StoreKind.Memory)
             return client.UseLocalhostClustering(orleans.GetValue("GatewayPort", 30000), serviceId, clusterId);
         client.Configure<ClusterOptions>(o => { o.ServiceId = serviceId; o.ClusterId = clusterId; });
@@ -47,4 +45,7 @@ public static class PlatformClustering
             ? client.UseRedisClustering(o => o.ConfigurationOptions = stores.RedisOptions())
             : client.UseAdoNetClustering(o => { o.Invariant = GrainStores.PostgresInvariant; o.ConnectionString = stores.Postgres; });
     }
+
+    private static (string ServiceId, string ClusterId) Ids(IConfigurationSection orleans) =>
+        (orleans["ServiceId"] ?? "agent-platform", orleans["ClusterId"] ?? "dev");
 }

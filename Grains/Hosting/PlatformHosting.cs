@@ -4,6 +4,7 @@ using Grains.Tenants;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Providers;
@@ -42,9 +43,7 @@ public static class PlatformHosting
         silo.AddPlatformGrainStorage(stores);
         silo.AddStartupTask((sp, _) =>
         {
-            Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(
-                sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("Grains.Hosting.PlatformStores"),
-                "State: {Stores}", stores.Describe());
+            sp.GetRequiredService<ILogger<PlatformStoreOptions>>().LogInformation("State: {Stores}", stores.Describe());
             return Task.CompletedTask;
         });
         foreach (var stage in Stage.All)

@@ -75,8 +75,9 @@ public sealed class TenantQuotaGrain(
             : null;
         if (refusal is not null)
         {
+            // Counted, not written: a flood of refused messages must not become a flood of storage writes.
+            // The count is stored with the next admission.
             S.Refused++;
-            await state.WriteStateAsync();
             return refusal;
         }
         S.Requests.Add(now);
@@ -111,8 +112,10 @@ public sealed class TenantQuotaGrain(
 
     private void Roll(DateTimeOffset now)
     {
-        S.Requests.RemoveAll(at => now - at >= TimeSpan.FromMinutes(1));
-        S.Tokens.RemoveAll(t => now - t.At >= TimeSpan.FromMinutes(1));
+        // Both lists are in time order: drop the expired head, leave the rest untouched.
+        var from = now - TimeSpan.FromMinutes(1);
+        S.Requests.RemoveRange(0, S.Requests.FindIndex(at => at > from) is var r and >= 0 ? r : S.Requests.Count);
+        S.Tokens.RemoveRange(0, S.Tokens.FindIndex(t => t.At > from) is var k and >= 0 ? k : S.Tokens.Count);
         var today = DateOnly.FromDateTime(now.UtcDateTime);
         if (today != S.Day)
         {

@@ -132,11 +132,7 @@ public sealed class TenantDirectoryGrain(
     public async Task Seed(TenantProfile profile)
     {
         await GrainFactory.GetGrain<ITenantGrain>(profile.TenantId).Seed(profile);
-        if (!state.State.TenantIds.Contains(profile.TenantId))
-        {
-            state.State.TenantIds.Add(profile.TenantId);
-            await state.WriteStateAsync();
-        }
+        await ListAsync(profile.TenantId);
     }
 
     public async Task<IReadOnlyList<TenantProfile>> List()
@@ -148,11 +144,14 @@ public sealed class TenantDirectoryGrain(
     public async Task Register(TenantProfile profile)
     {
         await GrainFactory.GetGrain<ITenantGrain>(profile.TenantId).SetProfile(profile);
-        if (!state.State.TenantIds.Contains(profile.TenantId))
-        {
-            state.State.TenantIds.Add(profile.TenantId);
-            await state.WriteStateAsync();
-        }
+        await ListAsync(profile.TenantId);
+    }
+
+    private async Task ListAsync(string tenantId)
+    {
+        if (state.State.TenantIds.Contains(tenantId)) return;
+        state.State.TenantIds.Add(tenantId);
+        await state.WriteStateAsync();
     }
 }
 
