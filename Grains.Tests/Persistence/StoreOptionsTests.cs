@@ -28,6 +28,19 @@ public sealed class StoreOptionsTests
     }
 
     [Fact]
+    public void Our_clustering_and_reminders_keys_are_not_left_for_Orleans_own_provider_configuration()
+    {
+        // Orleans reads Orleans:Reminders / Orleans:Clustering as its own provider settings; seen as
+        // "Could not find Reminders provider named 'Default'" when the portal was started with them.
+        var configuration = Config(("Orleans:Reminders", "redis"), ("Orleans:Clustering", "redis"), ("ConnectionStrings:Redis", "localhost:6379"));
+        var stores = PlatformStoreOptions.From(configuration);
+        Assert.Equal(StoreKind.Redis, stores.Reminders);
+        Assert.Equal(StoreKind.Redis, stores.Clustering);
+        Assert.Null(configuration["Orleans:Reminders"]);
+        Assert.Null(configuration["Orleans:Clustering"]);
+    }
+
+    [Fact]
     public async Task An_unreachable_redis_is_named_at_start()
     {
         var stores = new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = "127.0.0.1:" + RedisServer.FreePort() };

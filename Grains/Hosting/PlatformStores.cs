@@ -37,6 +37,10 @@ public sealed record PlatformStoreOptions
             Postgres = configuration.GetConnectionString("Postgres"),
         };
         options.Validate();
+        // Orleans reads Orleans:Clustering and Orleans:Reminders itself (its provider-type configuration) and would
+        // look for a provider by that value; the hosts register the providers from these options instead.
+        foreach (var key in new[] { "Orleans:Clustering", "Orleans:Reminders" })
+            if (configuration[key] is not null) configuration[key] = null;
         return options;
     }
 
