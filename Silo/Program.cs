@@ -1,4 +1,5 @@
 using Grains.Hosting;
+using Orleans.Dashboard;
 
 // A backend silo: the pipeline's grains and stage consumers, without the portal.
 // Several can run side by side; they share each stage's partitions through Orleans' queue balancer.
@@ -21,6 +22,7 @@ builder.UseOrleans(silo =>
 {
     silo.UsePlatformClustering(builder.Configuration, stores);
     silo.AddAgentPlatform(kafka, seedDemoTenants: builder.Configuration.GetValue("Orleans:SeedDemoTenants", true), stores);
+    silo.AddDashboard(); // the grains behind the portal's /dashboard when the portal is a client of these silos
 });
 
 var app = builder.Build();

@@ -21,7 +21,7 @@ public sealed class DurableStateTests
     private readonly string _serviceId = "durable-" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _prefix = TestKafka.UniquePrefix();
 
-    private InProcessTestCluster NewCluster(PlatformStoreOptions stores)
+    private InProcessTestCluster NewCluster(PlatformStoreOptions stores, Action<IServiceCollection>? configure = null)
     {
         var kafka = new PlatformKafkaOptions { BootstrapServers = TestKafka.BootstrapServers, TopicPrefix = _prefix, Embedded = TestKafka.Embedded };
         var builder = new InProcessTestClusterBuilder(1);
@@ -30,6 +30,7 @@ public sealed class DurableStateTests
         {
             silo.Services.AddSingleton<IChatClient>(new ScriptedModel());
             silo.AddAgentPlatform(kafka, stores: stores);
+            configure?.Invoke(silo.Services);
         });
         return builder.Build();
     }
@@ -43,7 +44,7 @@ public sealed class DurableStateTests
             ? new PlatformStoreOptions { Storage = StoreKind.Redis, Reminders = StoreKind.Redis, Redis = RedisServer.ConnectionString }
             : new PlatformStoreOptions { Storage = StoreKind.Postgres, Reminders = StoreKind.Postgres, Postgres = await PostgresServer.NewDatabaseAsync() };
 
-        string heldTurn, sessionId;
+        string heldTurn, sessionId, parkedTurn, parkedSession, waitingTurn, waitingSession;
         int policyVersion;
         var first = NewCluster(stores);
         await first.DeployAsync();
@@ -58,12 +59,14 @@ public sealed class DurableStateTests
             var quota = first.Client.GetGrain<Grains.Scheduling.ITenantQuotaGrain>("velo-corner");
             foreach (var turn in new[] { "q-1", "q-2", "q-3" }) Assert.True((await quota.Admit(turn, 100)).Allowed);
 
-            await first.Client.GetGrain<IControlGrain>(0).PauseStage(Stage.Model.Name, "ops@example.com", "maintenance across a restart");
+            var control = first.Client.GetGrain<IControlGrain>(0);
+            await control.PauseStage(Stage.Model.Name, "ops@example.com", "maintenance across a restart");
+            await control.PauseTenant("velo-corner", "ops@example.com", "bad answers reported");
+            (waitingSession, waitingTurn) = await SendAsync(first.Client, "stuttgart-motors", "Which electric car do you have?");
+            (parkedSession, parkedTurn) = await SendAsync(first.Client, "velo-corner", "I need a new e-bike with a big battery");
+            await Eventually.True(async () => (await first.Client.GetGrain<ITenantGateGrain>("velo-corner").Status()).Waiting == 1, "the paused tenant's turn is parked");
 
-            sessionId = "s-" + Guid.NewGuid().ToString("N");
-            var chat = first.Client.GetGrain<Conversations.IConversationGrain>(sessionId);
-            await chat.Open("stuttgart-motors");
-            heldTurn = (await chat.Send("this is fucking ridiculous, you stupid bot, where is my GLC?")).TurnId!;
+            (sessionId, heldTurn) = await SendAsync(first.Client, "stuttgart-motors", "this is fucking ridiculous, you stupid bot, where is my GLC?");
             var review = first.Client.GetGrain<IApprovalQueueGrain>(Teams.Review);
             await Eventually.True(async () => (await review.Pending()).Any(i => i.Turn.TurnId == heldTurn), "the rude message waits for review");
         }
@@ -87,8 +90,18 @@ public sealed class DurableStateTests
             Assert.True((await quota.Admit("q-2", 100)).Allowed);
             Assert.Equal(3, (await quota.Status()).RequestsLastMinute);
 
-            var stages = await second.Client.GetGrain<IControlGrain>(0).GetStages();
+            var control = second.Client.GetGrain<IControlGrain>(0);
+            var stages = await control.GetStages();
             Assert.True(stages.Single(s => s.Stage == Stage.Model.Name).Paused, "the model stage is still paused");
+            var gate = second.Client.GetGrain<ITenantGateGrain>("velo-corner");
+            Assert.True((await gate.Status()).Paused, "the tenant is still paused");
+            Assert.Equal(1, (await gate.Status()).Waiting);
+
+            // Resume both: the turn that waited in Kafka for the model and the parked one are answered, each once.
+            await control.ResumeStage(Stage.Model.Name, "ops@example.com");
+            await AnsweredOnce(second.Client, waitingSession, waitingTurn);
+            Assert.Equal(1, await control.ResumeTenant("velo-corner", "ops@example.com"));
+            await AnsweredOnce(second.Client, parkedSession, parkedTurn);
 
             var review = second.Client.GetGrain<IApprovalQueueGrain>(Teams.Review);
             // The queue's SLA reminder is in the reminder table, so its deadline is kept without anyone opening the queue.
@@ -96,14 +109,84 @@ public sealed class DurableStateTests
             Assert.NotEmpty((await reminders.ReadRows(review.GetGrainId())).Reminders);
             Assert.Contains(await review.Pending(), i => i.Turn.TurnId == heldTurn);
             Assert.True((await review.Approve(heldTurn, "mod@example.com", "Sorry for the wait — your GLC arrives on Friday.")).Applied);
-            var chat = second.Client.GetGrain<Conversations.IConversationGrain>(sessionId);
-            await Eventually.True(async () => (await PipelineCluster.AnswerTo(chat, heldTurn)).Status == Conversations.LineStatus.Answered, "the moderator's reply reaches the customer");
-            Assert.Single((await chat.View())!.Lines, l => l.TurnId == heldTurn && l.Role == Conversations.Speaker.Assistant);
+            await AnsweredOnce(second.Client, sessionId, heldTurn);
         }
         finally
         {
             await second.StopAllSilosAsync();
             await second.DisposeAsync();
         }
+    }
+
+    [Theory]
+    [InlineData(StoreKind.Redis)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task An_approval_deadline_fires_after_the_silo_is_killed_without_anyone_opening_the_queue(StoreKind kind)
+    {
+        var stores = kind == StoreKind.Redis
+            ? new PlatformStoreOptions { Storage = StoreKind.Redis, Reminders = StoreKind.Redis, Redis = RedisServer.ConnectionString }
+            : new PlatformStoreOptions { Storage = StoreKind.Postgres, Reminders = StoreKind.Postgres, Postgres = await PostgresServer.NewDatabaseAsync() };
+        // Deadlines of seconds, and a reminder that wakes the queue every few seconds instead of every minute.
+        void ShortSla(IServiceCollection services)
+        {
+            services.Configure<ApprovalSlaOptions>(o =>
+            {
+                o.CheckPeriod = TimeSpan.FromSeconds(1);
+                o.ReminderPeriod = TimeSpan.FromSeconds(2);
+                o.Rules = [];
+                o.Default = new ApprovalSlaRule { EscalateAfter = TimeSpan.FromSeconds(30), DefaultAfter = TimeSpan.FromSeconds(4) };
+            });
+            services.Configure<Orleans.Hosting.ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+        }
+
+        string sessionId, heldTurn;
+        var first = NewCluster(stores, ShortSla);
+        await first.DeployAsync();
+        try
+        {
+            (sessionId, heldTurn) = await SendAsync(first.Client, "stuttgart-motors", "this is fucking ridiculous, you stupid bot, where is my GLC?");
+            var review = first.Client.GetGrain<IApprovalQueueGrain>(Teams.Review);
+            await Eventually.True(async () => (await review.Pending()).Any(i => i.Turn.TurnId == heldTurn), "the rude message waits for review");
+        }
+        finally
+        {
+            foreach (var silo in first.Silos.ToList()) await first.KillSiloAsync(silo);
+            await first.DisposeAsync();
+        }
+
+        // Nobody opens the queue: only its reminder can wake it, and the safe default reaches the customer once.
+        var second = NewCluster(stores, ShortSla);
+        await second.DeployAsync();
+        try
+        {
+            var chat = second.Client.GetGrain<Conversations.IConversationGrain>(sessionId);
+            await Eventually.True(async () => (await PipelineCluster.AnswerTo(chat, heldTurn)).Status == Conversations.LineStatus.Replaced,
+                "the SLA default (the fallback) reaches the customer after the restart", TimeSpan.FromSeconds(60));
+            Assert.Single((await chat.View())!.Lines, l => l.TurnId == heldTurn && l.Role == Conversations.Speaker.Assistant);
+            var profile = (await second.Client.GetGrain<ITenantGrain>("stuttgart-motors").GetProfile())!;
+            Assert.Equal(profile.FallbackAnswer, (await PipelineCluster.AnswerTo(chat, heldTurn)).Text);
+        }
+        finally
+        {
+            await second.StopAllSilosAsync();
+            await second.DisposeAsync();
+        }
+    }
+
+    private static async Task<(string Session, string Turn)> SendAsync(IClusterClient client, string tenant, string text)
+    {
+        var session = "s-" + Guid.NewGuid().ToString("N");
+        var chat = client.GetGrain<Conversations.IConversationGrain>(session);
+        await chat.Open(tenant);
+        var sent = await chat.Send(text);
+        Assert.True(sent.Accepted, sent.Error);
+        return (session, sent.TurnId!);
+    }
+
+    private static async Task AnsweredOnce(IClusterClient client, string session, string turn)
+    {
+        var chat = client.GetGrain<Conversations.IConversationGrain>(session);
+        await Eventually.True(async () => (await PipelineCluster.AnswerTo(chat, turn)).Status == Conversations.LineStatus.Answered, $"turn {turn} is answered");
+        Assert.Single((await chat.View())!.Lines, l => l.TurnId == turn && l.Role == Conversations.Speaker.Assistant);
     }
 }

@@ -164,7 +164,7 @@ public sealed class ApprovalQueueGrain(
             if (_deadlineTimer is not null) return;
             _deadlineTimer = this.RegisterGrainTimer(CheckDeadlinesAsync, new GrainTimerCreationOptions(sla.Value.CheckPeriod, sla.Value.CheckPeriod) { KeepAlive = true });
             // Once per activation with waiting items, not per check: the reminder table is a store.
-            await this.RegisterOrUpdateReminder(SlaReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await this.RegisterOrUpdateReminder(SlaReminder, sla.Value.ReminderPeriod, sla.Value.ReminderPeriod);
         }
         else
         {

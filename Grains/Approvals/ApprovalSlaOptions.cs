@@ -35,6 +35,12 @@ public sealed class ApprovalSlaOptions
     /// <summary>How often a queue with waiting items checks its deadlines.</summary>
     public TimeSpan CheckPeriod { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often a stored reminder wakes a queue with waiting items, so that deadlines are kept after a restart
+    /// even when nobody opens the queue (at most this late). Orleans' minimum reminder period applies.
+    /// </summary>
+    public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
     public ApprovalSlaRule Default { get; set; } = new();
 
     public List<ApprovalSlaRule> Rules { get; set; } =

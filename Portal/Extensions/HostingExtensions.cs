@@ -11,20 +11,29 @@ namespace Portal.Extensions;
 
 public static class HostingExtensions
 {
-    /// <summary>One process: a co-hosted silo with the whole pipeline, its Kafka (embedded unless configured), and the portal.</summary>
+    /// <summary>
+    /// The portal. By default one process: a co-hosted silo with the whole pipeline, its Kafka (embedded unless
+    /// configured), and the portal. With <c>Portal:CoHostSilo=false</c> an Orleans client of separate Silo processes
+    /// (<see cref="PortalClient"/>).
+    /// </summary>
     public static IHostApplicationBuilder AddPortal(this IHostApplicationBuilder builder)
     {
         // Static web assets (blazor.web.js, MudBlazor's css/js) are served from the build output in every environment.
         if (builder is WebApplicationBuilder web) web.WebHost.UseStaticWebAssets();
+        var client = PortalClient.IsClient(builder.Configuration);
+        if (client) PortalClient.RequireKafka(builder.Configuration);
         var kafka = builder.AddPlatformKafka();
         var stores = PlatformStoreOptions.From(builder.Configuration);
         stores.VerifyAsync().GetAwaiter().GetResult(); // once at start, before anything listens
-        builder.UseOrleans(silo =>
-        {
-            silo.UsePlatformClustering(builder.Configuration, stores);
-            silo.AddAgentPlatform(kafka, stores: stores);
-            silo.AddDashboard();
-        });
+        if (client)
+            builder.AddPortalClient(stores);
+        else
+            builder.UseOrleans(silo =>
+            {
+                silo.UsePlatformClustering(builder.Configuration, stores);
+                silo.AddAgentPlatform(kafka, stores: stores);
+                silo.AddDashboard();
+            });
         builder.AddPortalSecurity();
         builder.Services.AddSingleton<LoginThrottle>();
         // Intervention figures, Orleans' and the runtime's own meters, for Prometheus on /metrics.
