@@ -3,6 +3,7 @@ using Bench;
 // Benchmarks of the platform, run by hand (never part of the test run):
 //   dotnet run -c Release --project Bench -- pipeline [--turns N] [--sessions S] [--raw M]
 //   dotnet run -c Release --project Bench -- tiers [--slots 4] [--call-ms 200] [--seconds 15] [--enterprise-rps 3] [--pro-rps 3]
+//   dotnet run -c Release --project Bench -- drill [--kills 20] [--store redis|postgres] [--silos 3] [--rate 4] [--every-ms 4000] [--seed N]
 //   dotnet run -c Release --project Bench -- eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json [--threshold T]] [--chain input|output] [--weights FILE]
 //   dotnet run -c Release --project Bench -- eval-topics [DIR]   (CLINC150, e.g. ../shared/eval/clinc150)
 //   dotnet run -c Release --project Bench -- train-safety [--hidden 64] [--ensemble 5] [--show-mistakes] [--no-write]   (writes Grains/Guardrails/Safety/safety-heads.json)
@@ -11,6 +12,7 @@ return args.FirstOrDefault() switch
 {
     "pipeline" => await PipelineBench.RunAsync(args[1..]),
     "tiers" => await TiersBench.RunAsync(args[1..]),
+    "drill" => await Bench.Drill.DrillBench.RunAsync(args[1..]),
     "eval" => await GuardrailEval.RunAsync(args[1..]),
     "eval-topics" => await TopicEval.RunAsync(args),
     "try" => await TryGuardrails.RunAsync(args[1..]),
@@ -22,6 +24,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project Bench -- pipeline [--turns 2000] [--sessions 500] [--raw 50000]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- tiers [--slots 4] [--call-ms 200] [--seconds 15] [--enterprise-rps 3] [--pro-rps 3]");
+    Console.Error.WriteLine("       dotnet run -c Release --project Bench -- drill [--kills 20] [--store redis|postgres] [--silos 3] [--rate 4] [--every-ms 4000] [--seed N]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json] [--chain input|output]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- eval-topics [DIR]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- train-safety [--data DIR] [--shared DIR] [--out FILE] [--hidden N] [--ensemble N] [--epochs N] [--lr X] [--l2 X] [--prior X] [--folds N] [--fit-check] [--show-mistakes] [--no-write]");

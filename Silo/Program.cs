@@ -15,6 +15,21 @@ if (args.FirstOrDefault() == "schema")
     return;
 }
 
+// `dotnet run --project Silo -- kafka`: only the embedded Kafka cluster (in memory), with the platform's topics, for
+// silos and portals in other processes (--Kafka:BootstrapServers=$(cat the bootstrap file)); runs until stopped.
+if (args.FirstOrDefault() == "kafka")
+{
+    var section = builder.Configuration.GetSection("Kafka");
+    var options = new PlatformKafkaOptions { TopicPrefix = section["TopicPrefix"] ?? "", Partitions = section.GetValue("Partitions", 4) };
+    using var cluster = PlatformKafkaHosting.StartEmbedded(section, options);
+    Console.WriteLine($"kafka: embedded cluster ({cluster.BrokerCount} brokers, in memory only) at {cluster.BootstrapServers}, written to {options.BootstrapFile}; Ctrl+C stops it");
+    var stop = new TaskCompletionSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
+    AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+    await stop.Task;
+    return;
+}
+
 var kafka = builder.AddPlatformKafka();
 var stores = PlatformStoreOptions.From(builder.Configuration);
 await stores.VerifyAsync();

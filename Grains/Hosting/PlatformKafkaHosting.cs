@@ -27,20 +27,30 @@ public static class PlatformKafkaHosting
         };
         if (string.IsNullOrWhiteSpace(options.BootstrapServers))
         {
-            var cluster = EmbeddedKafkaCluster.Start(brokers: section.GetValue("Embedded:Brokers", 3), defaultPartitions: options.Partitions);
-            foreach (var topic in Topics.All) cluster.CreateTopic(options.TopicPrefix + topic, topic == Topics.DeadLetter ? 1 : options.Partitions);
-            options.BootstrapServers = cluster.BootstrapServers;
-            options.Embedded = cluster;
-            options.BootstrapFile = section["Embedded:BootstrapFile"] ?? DefaultBootstrapFile;
-            Directory.CreateDirectory(Path.GetDirectoryName(options.BootstrapFile)!);
-            File.WriteAllText(options.BootstrapFile, cluster.BootstrapServers + Environment.NewLine);
+            var cluster = StartEmbedded(section, options);
             // Disposed by the container after everything that was created later (the Kafka clients).
             builder.Services.AddSingleton(_ => cluster);
-            builder.Services.AddHostedService(sp => new EmbeddedKafkaAnnouncer(sp.GetRequiredService<EmbeddedKafkaCluster>(), options.BootstrapFile,
+            builder.Services.AddHostedService(sp => new EmbeddedKafkaAnnouncer(sp.GetRequiredService<EmbeddedKafkaCluster>(), options.BootstrapFile!,
                 sp.GetRequiredService<ILogger<EmbeddedKafkaCluster>>()));
         }
         builder.Services.AddSingleton(options);
         return options;
+    }
+
+    /// <summary>
+    /// Starts the embedded cluster with the platform's topics and writes its address to the bootstrap file. Also
+    /// <c>dotnet run --project Silo -- kafka</c>: the cluster in a process of its own, for silos and portals to share.
+    /// </summary>
+    public static EmbeddedKafkaCluster StartEmbedded(IConfigurationSection section, PlatformKafkaOptions options)
+    {
+        var cluster = EmbeddedKafkaCluster.Start(brokers: section.GetValue("Embedded:Brokers", 3), defaultPartitions: options.Partitions);
+        foreach (var topic in Topics.All) cluster.CreateTopic(options.TopicPrefix + topic, topic == Topics.DeadLetter ? 1 : options.Partitions);
+        options.BootstrapServers = cluster.BootstrapServers;
+        options.Embedded = cluster;
+        options.BootstrapFile = section["Embedded:BootstrapFile"] ?? DefaultBootstrapFile;
+        Directory.CreateDirectory(Path.GetDirectoryName(options.BootstrapFile)!);
+        File.WriteAllText(options.BootstrapFile, cluster.BootstrapServers + Environment.NewLine);
+        return cluster;
     }
 
     public static string DefaultBootstrapFile => Path.Combine(Path.GetTempPath(), "agent-platform", "kafka-bootstrap");
