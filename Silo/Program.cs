@@ -36,6 +36,8 @@ await stores.VerifyAsync();
 builder.UseOrleans(silo =>
 {
     silo.UsePlatformClustering(builder.Configuration, stores);
+    // In a pod (docs/kubernetes): silo name, advertised IP and ids from the pod; silos whose pod is gone are marked dead.
+    if (builder.Configuration.GetValue("Orleans:Kubernetes", false)) silo.UseKubernetesHosting();
     silo.AddAgentPlatform(kafka, seedDemoTenants: builder.Configuration.GetValue("Orleans:SeedDemoTenants", true), stores);
     silo.AddDashboard(); // the grains behind the portal's /dashboard when the portal is a client of these silos
 });

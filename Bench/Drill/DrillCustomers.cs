@@ -72,7 +72,7 @@ internal sealed class DrillCustomers(IClusterClient client, Random random)
         _sessions[session] = turn;
         try
         {
-            var sent = await grain.Send(text);
+            var sent = await grain.SendAsync(text); // as the portal sends
             if (!sent.Accepted)
             {
                 Interlocked.Increment(ref _refused); // a clear refusal (rate limit): nothing was accepted, nothing can be lost

@@ -44,7 +44,7 @@ public sealed class ConversationSubscription(IGrainFactory grains, ILogger<Conve
     }
 
     public Task<SendResult> SendAsync(string text) =>
-        _grain?.Send(text) ?? Task.FromResult(SendResult.Refused("Choose an assistant first."));
+        _grain?.SendAsync(text) ?? Task.FromResult(SendResult.Refused("Choose an assistant first."));
 
     public async Task OnLine(ChatLine line)
     {

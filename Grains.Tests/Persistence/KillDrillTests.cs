@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Grains.Tests.Persistence;
+
+/// <summary>
+/// The short version of <c>Bench -- drill</c>, run as people run it: separate processes (Kafka, three silos, a
+/// portal), SIGKILL of random silos while customers chat and a moderator approves, on Redis and on PostgreSQL.
+/// Reads the bench's last line; a lost turn, an answer shown twice or a lost approval fails the test.
+/// </summary>
+public sealed partial class KillDrillTests
+{
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("postgres")]
+    public async Task Killing_silos_under_load_loses_no_turn_shows_no_answer_twice_and_loses_no_approval(string store)
+    {
+        var bench = BenchDll();
+        var info = new ProcessStartInfo("dotnet", [bench, "drill", "--kills", "3", "--store", store, "--every-ms", "3000"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(6));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the drill did not finish in 6 minutes:\n{await output}\n{await errors}");
+        }
+        var lines = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var last = LastLine().Match(lines.LastOrDefault() ?? "");
+        Assert.True(last.Success, $"the drill's last line has its format:\n{await output}\n{await errors}");
+        int Figure(string name) => int.Parse(last.Groups[name].Value);
+        Assert.Equal(3, Figure("kills"));
+        Assert.True(Figure("turns") > 20, $"customers chatted during the kills:\n{await output}");
+        Assert.Equal(Figure("turns"), Figure("answered"));
+        Assert.Equal(0, Figure("lost"));
+        Assert.Equal(0, Figure("duplicates"));
+        Assert.Equal(0, Figure("approvals"));
+        Assert.Equal(0, process.ExitCode);
+    }
+
+    [GeneratedRegex(@"^kills=(?<kills>\d+) turns=(?<turns>\d+) answered=(?<answered>\d+) lost=(?<lost>\d+) duplicates_shown=(?<duplicates>\d+) approvals_lost=(?<approvals>\d+)$")]
+    private static partial Regex LastLine();
+
+    /// <summary>The bench's build output, beside this test project's (same configuration): the solution build makes both.</summary>
+    private static string BenchDll()
+    {
+        var bin = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
+        var framework = Path.GetFileName(bin);
+        var configuration = Path.GetFileName(Path.GetDirectoryName(bin)!);
+        var dll = Path.GetFullPath(Path.Combine(bin, "..", "..", "..", "..", "Bench", "bin", configuration, framework, "Bench.dll"));
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build the solution (./test.sh does) before running this test", dll);
+    }
+}
