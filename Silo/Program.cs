@@ -20,13 +20,32 @@ if (args.FirstOrDefault() == "schema")
 if (args.FirstOrDefault() == "kafka")
 {
     var section = builder.Configuration.GetSection("Kafka");
-    var options = new PlatformKafkaOptions { TopicPrefix = section["TopicPrefix"] ?? "", Partitions = section.GetValue("Partitions", 4) };
+    var options = PlatformKafkaHosting.Read(section);
     using var cluster = PlatformKafkaHosting.StartEmbedded(section, options);
     Console.WriteLine($"kafka: embedded cluster ({cluster.BrokerCount} brokers, in memory only) at {cluster.BootstrapServers}, written to {options.BootstrapFile}; Ctrl+C stops it");
     var stop = new TaskCompletionSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
     AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
     await stop.Task;
+    return;
+}
+
+// `dotnet run --project Silo -- rebuild-figures`: recomputes the tier and intervention figures from the topics, as an
+// Orleans client of the running cluster (same Orleans and Kafka settings as its silos).
+if (args.FirstOrDefault() == "rebuild-figures")
+{
+    var options = PlatformKafkaHosting.Read(builder.Configuration.GetSection("Kafka"));
+    if (string.IsNullOrWhiteSpace(options.BootstrapServers))
+        throw new InvalidOperationException("rebuild-figures: set Kafka:BootstrapServers to the cluster's Kafka (for the embedded one: $(cat /tmp/agent-platform/kafka-bootstrap)).");
+    var clientStores = PlatformStoreOptions.From(builder.Configuration);
+    var client = Host.CreateApplicationBuilder();
+    client.Configuration.AddConfiguration(builder.Configuration);
+    client.UseOrleansClient(c => c.UsePlatformClustering(builder.Configuration, clientStores));
+    using var host = client.Build();
+    await host.StartAsync();
+    var result = await Grains.Analytics.FiguresRebuild.RunAsync(host.Services.GetRequiredService<IClusterClient>(), options);
+    Console.WriteLine($"rebuild-figures: {result.Turns} turns into the tier figures, {result.Interventions} approval steps into the intervention figures ({result.Unreadable} unreadable events skipped)");
+    await host.StopAsync();
     return;
 }
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Confluent.Kafka;
 using Grains.Conversations;
 using Grains.Hosting;
 using Grains.Tests.Infrastructure;
@@ -45,6 +44,10 @@ internal static class DrillBench
         else settings["ConnectionStrings:Postgres"] = await PostgresServer.NewDatabaseAsync();
 
         var processes = new List<DrillProcess>();
+        // Ctrl+C or SIGTERM must not leave silos behind: kill what the drill started, then let the process end.
+        void KillAll() { foreach (var process in processes.ToList()) process.KillAsync().GetAwaiter().GetResult(); }
+        Console.CancelKeyPress += (_, _) => KillAll();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
         try
         {
             var bootstrapFile = Path.Combine(logs, "kafka-bootstrap");
@@ -169,30 +172,10 @@ internal static class DrillBench
     }
 
     /// <summary>Event ids written more than once to agent.responses.final (read with a plain consumer, nothing committed).</summary>
-    private static int DuplicatesOnFinalTopic(string bootstrap)
-    {
-        var topic = Grains.Pipeline.Topics.AgentResponsesFinal;
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrap, GroupId = "drill-reader", EnableAutoCommit = false,
-        }).Build();
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
-        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
-        var ends = partitions.ToDictionary(p => p.Partition.Value, p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
-        var ids = new Dictionary<string, int>();
-        var done = ends.Where(e => e.Value == 0).Select(e => e.Key).ToHashSet();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (done.Count < ends.Count && DateTime.UtcNow < deadline)
-        {
-            var message = consumer.Consume(TimeSpan.FromMilliseconds(500));
-            if (message?.Message is null) continue;
-            var id = message.Message.Headers.TryGetLastBytes("ce_id", out var bytes) ? Encoding.UTF8.GetString(bytes) : $"{message.Partition}/{message.Offset}";
-            ids[id] = ids.GetValueOrDefault(id) + 1;
-            if (message.Offset.Value + 1 >= ends[message.Partition.Value]) done.Add(message.Partition.Value);
-        }
-        return ids.Values.Sum(n => n - 1);
-    }
+    private static int DuplicatesOnFinalTopic(string bootstrap) =>
+        Streaming.Kafka.KafkaTopicScan.ReadAll(bootstrap, new Dictionary<string, string>(), Grains.Pipeline.Topics.AgentResponsesFinal)
+            .GroupBy(r => r.Message.Headers.TryGetLastBytes("ce_id", out var id) ? Encoding.UTF8.GetString(id) : $"{r.Partition}/{r.Offset}")
+            .Sum(g => g.Count() - 1);
 
     private static async Task<bool> PortalAnswersAsync(int port)
     {

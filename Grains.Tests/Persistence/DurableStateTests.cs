@@ -173,6 +173,57 @@ public sealed class DurableStateTests
         }
     }
 
+    [Theory]
+    [InlineData(StoreKind.Redis)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task Tier_figures_come_back_after_a_killed_silo(StoreKind kind)
+    {
+        var stores = kind == StoreKind.Redis
+            ? new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = RedisServer.ConnectionString }
+            : new PlatformStoreOptions { Storage = StoreKind.Postgres, Postgres = await PostgresServer.NewDatabaseAsync() };
+        string tier;
+        long turns;
+        var first = NewCluster(stores);
+        await first.DeployAsync();
+        try
+        {
+            tier = (await first.Client.GetGrain<ITenantGrain>("stuttgart-motors").GetProfile())!.Tier.ToString();
+            var (session, turn) = await SendAsync(first.Client, "stuttgart-motors", "Which electric car do you have?");
+            await AnsweredOnce(first.Client, session, turn);
+            var figures = first.Client.GetGrain<Tiers.ITierGrain>(tier);
+            await Eventually.True(async () => (await figures.GetStats()).Turns >= 1, "the tier counted the turn");
+            turns = (await figures.GetStats()).Turns;
+            // Written every few seconds, not per turn: wait until the store has it, then kill.
+            var storage = first.GetSiloServiceProvider().GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(GrainStores.Figures);
+            await Eventually.True(async () =>
+            {
+                var stored = new Orleans.GrainState<Tiers.TierFiguresState>();
+                await storage.ReadStateAsync("tier", figures.GetGrainId(), stored);
+                return stored.State?.Outcomes.Values.Sum() == turns;
+            }, "the tier figures are in the store", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            foreach (var silo in first.Silos.ToList()) await first.KillSiloAsync(silo);
+            await first.DisposeAsync();
+        }
+
+        var second = NewCluster(stores);
+        await second.DeployAsync();
+        try
+        {
+            var stats = await second.Client.GetGrain<Tiers.ITierGrain>(tier).GetStats();
+            Assert.Equal(turns, stats.Turns);
+            Assert.True(stats.P50Ms > 0, "the latency histogram came back");
+            Assert.Contains(stats.Tenants, t => t.TenantId == "stuttgart-motors" && t.Turns >= 1);
+        }
+        finally
+        {
+            await second.StopAllSilosAsync();
+            await second.DisposeAsync();
+        }
+    }
+
     private static async Task<(string Session, string Turn)> SendAsync(IClusterClient client, string tenant, string text)
     {
         var session = "s-" + Guid.NewGuid().ToString("N");

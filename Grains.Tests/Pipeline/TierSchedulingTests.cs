@@ -281,6 +281,57 @@ public sealed class TierRestartTests(TierRestartCluster tiers) : IClassFixture<T
     }
 }
 
+/// <summary>Two silos in front of one backend of 2 concurrent calls: the limit is the cluster's, not each silo's.</summary>
+public sealed class TierClusterLimitCluster : TierPipelineCluster
+{
+    protected override short Silos => 2;
+
+    protected override void Configure(ISiloBuilder silo)
+    {
+        silo.Services.Configure<SchedulerOptions>(o => o.Backends = [new BackendOptions { Name = "default", MaxConcurrency = 2, TokensPerMinute = 100_000 }]);
+        // Random placement, so that the sessions' model-stage grains (and their calls) land on both silos; the default
+        // (resource-optimised) may keep a quiet test cluster's grains on one.
+        silo.Services.AddSingleton<PlacementStrategy>(new RandomPlacement());
+    }
+}
+
+public sealed class TierClusterLimitTests(TierClusterLimitCluster tiers) : IClassFixture<TierClusterLimitCluster>
+{
+    [Fact]
+    public async Task With_two_silos_the_backend_never_sees_more_than_its_max_concurrency_and_capacity_moves_to_where_requests_wait()
+    {
+        var asked = new List<(IConversationGrain Chat, string TurnId)>();
+        for (var i = 0; i < 12; i++) asked.Add(await tiers.AskAsync(i % 2 == 0 ? "stuttgart-motors" : "harbor-bank", i % 2 == 0 ? "Which electric car do you have?" : "What does the Harbor Visa cost?"));
+        int Demand(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<ModelScheduler>().Demand().Sum(d => d.InFlight + d.Queued);
+        await Eventually.True(() => Task.FromResult(tiers.Cluster.Silos.Sum(Demand) == asked.Count), "all 12 requests are in the two silos' schedulers");
+        Assert.True(tiers.Cluster.Silos.All(s => Demand(s) > 0), "both silos have requests (12 sessions over 8 partitions on 2 silos)");
+
+        // The model holds every call: with 2 slots per silo it would see 4; the cluster grants 2 in all.
+        await Eventually.True(() => Task.FromResult(tiers.Model.Started.Count == 2),
+            $"two calls run (started: {tiers.Model.Started.Count}; silos: {string.Join(" | ", tiers.Cluster.Silos.Select(s => string.Join(", ", s.ServiceProvider.GetRequiredService<ModelScheduler>().Demand())))})");
+        var parts = tiers.Cluster.Silos.Sum(s => s.ServiceProvider.GetRequiredService<ModelScheduler>().Snapshot().Backends.Single().MaxConcurrency);
+        Assert.True(parts <= 2, $"the silos' parts add up to {parts}");
+        Assert.Equal(2, tiers.Model.Started.Count);
+
+        // As calls finish, the capacity goes wherever requests wait, on either silo, until every turn is answered once.
+        for (var done = 1; done <= asked.Count; done++)
+        {
+            tiers.Model.Release();
+            var expected = Math.Min(asked.Count, done + 2);
+            await Eventually.True(() => Task.FromResult(tiers.Model.Started.Count >= expected), $"call {expected} starts after {done} finished");
+            Assert.True(tiers.Model.Started.Count <= done + 2, $"{tiers.Model.Started.Count} calls started after {done} finished: more than 2 at once");
+        }
+        foreach (var (chat, turn) in asked)
+        {
+            await Eventually.True(async () => (await chat.View())!.Lines.Any(l => l.TurnId == turn && l.Role == Speaker.Assistant && l.Status == LineStatus.Answered), $"turn {turn} is answered");
+            Assert.Single((await chat.View())!.Lines, l => l.TurnId == turn && l.Role == Speaker.Assistant);
+        }
+        var view = await tiers.Client.GetGrain<IModelCapacityGrain>(0).View();
+        Assert.Equal(2, view.Single().Limit);
+        Assert.Equal(2, view.Single().Parts.Count);
+    }
+}
+
 /// <summary>Two backends for pro: a broken primary and a working backup.</summary>
 public sealed class TierFailoverCluster : TierPipelineCluster
 {

@@ -243,4 +243,58 @@ public sealed class ModelSchedulerTests
         Assert.Contains("must leave a shared slot", failures);
         Assert.Contains("unknown backend 'nowhere'", failures);
     }
+
+    private static SiloCapacity Silo(string name, int enforced = 0, int granted = 0, int inFlight = 0, int queued = 0) => new(name, enforced, granted, inFlight, queued);
+
+    [Fact]
+    public void A_backend_limit_is_split_by_demand_and_what_nobody_wants_is_spread_evenly()
+    {
+        var targets = CapacityAllocation.Targets(8, [Silo("a", queued: 10), Silo("b", queued: 1), Silo("c")]);
+        Assert.Equal(8, targets.Values.Sum());
+        Assert.True(targets["a"] >= 6 && targets["b"] >= 1, string.Join(", ", targets));
+        Assert.Equal(new[] { 3, 3, 2 }, CapacityAllocation.Targets(8, [Silo("a"), Silo("b"), Silo("c")]).Values.Order().Reverse());
+    }
+
+    [Fact]
+    public void A_grant_never_takes_capacity_another_silo_may_still_be_using()
+    {
+        // b was granted 6 and still enforces 6 (it has not confirmed a smaller part): a gets at most what is left.
+        var silos = new List<SiloCapacity> { Silo("a", queued: 8), Silo("b", enforced: 6, granted: 6, inFlight: 1) };
+        Assert.Equal(2, CapacityAllocation.GrantFor("a", 8, silos));
+        // b is told its smaller part; once it reports enforcing it, the rest goes to a.
+        var forB = CapacityAllocation.GrantFor("b", 8, silos);
+        Assert.True(forB < 6);
+        silos[1] = Silo("b", enforced: forB, granted: forB, inFlight: 1);
+        Assert.Equal(8 - forB, CapacityAllocation.GrantFor("a", 8, silos));
+        // A fresh allocator that has not heard every silo yet lets nobody grow.
+        Assert.Equal(0, CapacityAllocation.GrantFor("a", 8, [Silo("a", queued: 8)], growing: false));
+    }
+
+    [Fact]
+    public void A_silo_starts_only_its_part_of_a_backend_and_more_when_it_gets_more()
+    {
+        using var scheduler = Scheduler(Options(maxConcurrency: 5, o => o.Backends[0].TokensPerMinute = 9000));
+        scheduler.Apply([new BackendGrant("main", 1, 3000)]);
+        var first = scheduler.Enqueue(Request("a", WorkClass.Pro));
+        var second = scheduler.Enqueue(Request("b", WorkClass.Pro));
+        Granted(first);
+        Waiting(second);
+        Assert.Equal(new BackendDemand("main", 5, 9000, 1, 1, 1), scheduler.Demand().Single());
+        Assert.Equal(3000 - 100, scheduler.Snapshot().Backends.Single().TokensAvailable, precision: 0); // its third of 9000, less the running call's estimate
+
+        scheduler.Apply([new BackendGrant("main", 5, 9000)]);
+        Granted(second);
+    }
+
+    [Fact]
+    public void Requests_queued_while_the_silo_has_no_part_start_when_it_gets_one()
+    {
+        using var scheduler = Scheduler(Options(maxConcurrency: 2, o => o.Backends[0].TokensPerMinute = 100_000));
+        scheduler.Apply([new BackendGrant("main", 0, 0)]);
+        var waiting = new[] { scheduler.Enqueue(Request("a", WorkClass.Pro)), scheduler.Enqueue(Request("b", WorkClass.Enterprise)) };
+        Waiting(waiting);
+        scheduler.Apply([new BackendGrant("main", 1, 50_000)]);
+        Granted(waiting[1]);
+        Waiting(waiting[0]);
+    }
 }

@@ -50,6 +50,9 @@ public interface IInterventionStatsGrain : IGrainWithIntegerKey
 {
     [Alias("record")] Task Record(InterventionRecord record);
 
+    /// <summary>Replaces the records with what <c>approvals.events</c> says (<see cref="FiguresRebuild"/>): the first batch resets, each batch is stored.</summary>
+    [Alias("rebuild")] Task Rebuild(IReadOnlyList<InterventionRecord> batch, bool first);
+
     /// <summary>All tenants, or only <paramref name="tenants"/> (a tenant admin's view).</summary>
     [Alias("report"), Orleans.Concurrency.ReadOnly] Task<InterventionReport> Report(IReadOnlyCollection<string>? tenants = null);
 }
@@ -86,11 +89,24 @@ public sealed class InterventionStatsGrain(
 
     public Task Record(InterventionRecord record)
     {
-        state.State.Records.Add(record);
-        if (state.State.Records.Count > MaxRecords) state.State.Records.RemoveRange(0, state.State.Records.Count - MaxRecords);
+        Add(record);
         InterventionMetrics.Observe(record);
         _dirty = true;
         return Task.CompletedTask;
+    }
+
+    public async Task Rebuild(IReadOnlyList<InterventionRecord> batch, bool first)
+    {
+        if (first) state.State.Records.Clear();
+        foreach (var record in batch) Add(record);
+        _dirty = true;
+        await WriteIfChangedAsync(CancellationToken.None);
+    }
+
+    private void Add(InterventionRecord record)
+    {
+        state.State.Records.Add(record);
+        if (state.State.Records.Count > MaxRecords) state.State.Records.RemoveRange(0, state.State.Records.Count - MaxRecords);
     }
 
     public Task<InterventionReport> Report(IReadOnlyCollection<string>? tenants = null)

@@ -175,17 +175,18 @@ public sealed class ConversationGrain(
         // Idempotent by turn: a redelivered or duplicated outcome never produces a second answer.
         if (!state.State.DecidedTurns.Add(turn.TurnId)) return;
 
-        var (status, outcome, answer, note) = e.Type switch
+        var outcome = TurnOutcomes.Of(e.Type) ?? TurnOutcome.Failed;
+        var (status, answer, note) = e.Type switch
         {
-            ChatEventTypes.ResponseFinal => (LineStatus.Answered, TurnOutcome.Answered, turn.Answer ?? "", turn.ModelName),
-            ChatEventTypes.ResponseApproved => (LineStatus.Answered, TurnOutcome.Answered, turn.Answer ?? "", "Reviewed by our team."),
-            ChatEventTypes.ResponseFlagged => (LineStatus.Replaced, TurnOutcome.Replaced, turn.Verdict?.CustomerMessage ?? "", "Our standard answer was sent instead of the assistant's."),
-            ChatEventTypes.ResponseRejected => (LineStatus.Replaced, TurnOutcome.Replaced, turn.Answer ?? "", "Our team replaced the assistant's answer."),
-            ChatEventTypes.MessageRejected => (LineStatus.Rejected, TurnOutcome.Rejected, turn.Verdict?.CustomerMessage ?? "", "Your message was not passed to the assistant."),
-            ChatEventTypes.ResponseFailed => (LineStatus.Failed, TurnOutcome.Failed, turn.Answer ?? "", "The assistant could not answer."),
-            ChatEventTypes.ResponseThrottled => (LineStatus.Throttled, TurnOutcome.Throttled, turn.Verdict?.CustomerMessage ?? "", "Limit reached for this business."),
-            ChatEventTypes.ResponseShed => (LineStatus.Throttled, TurnOutcome.Shed, turn.Verdict?.CustomerMessage ?? "", "The assistant is very busy."),
-            _ => (LineStatus.Failed, TurnOutcome.Failed, "", $"unexpected event type {e.Type}"),
+            ChatEventTypes.ResponseFinal => (LineStatus.Answered, turn.Answer ?? "", turn.ModelName),
+            ChatEventTypes.ResponseApproved => (LineStatus.Answered, turn.Answer ?? "", "Reviewed by our team."),
+            ChatEventTypes.ResponseFlagged => (LineStatus.Replaced, turn.Verdict?.CustomerMessage ?? "", "Our standard answer was sent instead of the assistant's."),
+            ChatEventTypes.ResponseRejected => (LineStatus.Replaced, turn.Answer ?? "", "Our team replaced the assistant's answer."),
+            ChatEventTypes.MessageRejected => (LineStatus.Rejected, turn.Verdict?.CustomerMessage ?? "", "Your message was not passed to the assistant."),
+            ChatEventTypes.ResponseFailed => (LineStatus.Failed, turn.Answer ?? "", "The assistant could not answer."),
+            ChatEventTypes.ResponseThrottled => (LineStatus.Throttled, turn.Verdict?.CustomerMessage ?? "", "Limit reached for this business."),
+            ChatEventTypes.ResponseShed => (LineStatus.Throttled, turn.Verdict?.CustomerMessage ?? "", "The assistant is very busy."),
+            _ => (LineStatus.Failed, "", $"unexpected event type {e.Type}"),
         };
         var now = time.GetUtcNow();
         SetCustomerStatus(turn.TurnId, status);

@@ -72,13 +72,14 @@ public static class PlatformHosting
         silo.Services.AddOptions<ModelOptions>().BindConfiguration("Model").ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddPlatformGuardrails();
         silo.Services.TryAddSingleton<IChatClient>(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ModelOptions>>().Value.CreateClient());
-        // Tier scheduling: one scheduler per silo in front of the model backends, quotas per tenant.
+        // Tier scheduling: one scheduler per silo in front of the model backends (each with its part of their limits), quotas per tenant.
         silo.Services.AddOptions<Scheduling.SchedulerOptions>().BindConfiguration(Scheduling.SchedulerOptions.Section).ValidateOnStart();
         silo.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Scheduling.SchedulerOptions>, Scheduling.SchedulerOptionsValidator>();
         silo.Services.AddOptions<Scheduling.QuotaOptions>().BindConfiguration(Scheduling.QuotaOptions.Section);
         silo.Services.TryAddSingleton<Scheduling.ModelScheduler>();
         silo.Services.TryAddSingleton<Scheduling.ModelBackends>();
         silo.Services.AddHostedService<Scheduling.SchedulerLoadReporter>();
+        silo.Services.AddHostedService<Scheduling.ModelCapacityReporter>(); // backend limits hold for the whole cluster
         // A request may wait for a model slot, then for the model: stream deliveries must outlast both.
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(3));
         silo.Services.TryAddSingleton(new DemoTenantSeeding(seedDemoTenants));

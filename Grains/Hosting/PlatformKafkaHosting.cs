@@ -18,13 +18,7 @@ public static class PlatformKafkaHosting
     public static PlatformKafkaOptions AddPlatformKafka(this IHostApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection("Kafka");
-        var options = new PlatformKafkaOptions
-        {
-            BootstrapServers = section["BootstrapServers"] ?? "",
-            TopicPrefix = section["TopicPrefix"] ?? "",
-            Partitions = section.GetValue("Partitions", 4),
-            ClientSettings = section.GetSection("Settings").GetChildren().ToDictionary(c => c.Key, c => c.Value ?? ""),
-        };
+        var options = Read(section);
         if (string.IsNullOrWhiteSpace(options.BootstrapServers))
         {
             var cluster = StartEmbedded(section, options);
@@ -36,6 +30,15 @@ public static class PlatformKafkaHosting
         builder.Services.AddSingleton(options);
         return options;
     }
+
+    /// <summary>The <c>Kafka</c> section as options, without starting anything (BootstrapServers empty = embedded).</summary>
+    public static PlatformKafkaOptions Read(IConfigurationSection section) => new()
+    {
+        BootstrapServers = section["BootstrapServers"] ?? "",
+        TopicPrefix = section["TopicPrefix"] ?? "",
+        Partitions = section.GetValue("Partitions", 4),
+        ClientSettings = section.GetSection("Settings").GetChildren().ToDictionary(c => c.Key, c => c.Value ?? ""),
+    };
 
     /// <summary>
     /// Starts the embedded cluster with the platform's topics and writes its address to the bootstrap file. Also

@@ -131,6 +131,33 @@ public sealed class ModelScheduler : IDisposable
         return ticket;
     }
 
+    /// <summary>What this silo uses and wants of each backend, for <see cref="IModelCapacityGrain"/>.</summary>
+    public IReadOnlyList<BackendDemand> Demand()
+    {
+        lock (_lock)
+        {
+            // A waiting request counts for the first backend it may use (its preferred one).
+            var queued = _waiting.GroupBy(t => t.Backends[0]).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            return _backends.Values.Select(b => new BackendDemand(b.Options.Name, b.Options.MaxConcurrency, b.Options.TokensPerMinute,
+                b.MaxConcurrency, b.InFlight, queued.GetValueOrDefault(b.Options.Name))).ToList();
+        }
+    }
+
+    /// <summary>
+    /// This silo's part of each backend's cluster-wide limits, from <see cref="IModelCapacityGrain"/>. Calls already
+    /// running keep their slots; a smaller part applies to the next start, a larger one may start waiting requests now.
+    /// </summary>
+    public void Apply(IReadOnlyList<BackendGrant> grants)
+    {
+        lock (_lock)
+        {
+            var now = _clock.GetUtcNow();
+            foreach (var grant in grants)
+                if (_backends.TryGetValue(grant.Backend, out var backend)) backend.SetPart(grant.Concurrency, grant.TokensPerMinute, now);
+        }
+        Dispatch();
+    }
+
     /// <summary>Takes a request out of the queue (its caller gave up); true when it was still waiting.</summary>
     public bool Cancel(SchedulerTicket ticket)
     {
@@ -151,7 +178,7 @@ public sealed class ModelScheduler : IDisposable
                 _waiting.Count(t => t.Request.Class == c),
                 _backends.Values.Sum(b => b.InFlightOf(c)),
                 _waiting.Where(t => t.Request.Class == c).Select(t => (now - t.EnqueuedAt).TotalMilliseconds).DefaultIfEmpty(0).Max())).ToList();
-            var backends = _backends.Values.Select(b => new BackendSnapshot(b.Options.Name, b.InFlight, b.Options.MaxConcurrency,
+            var backends = _backends.Values.Select(b => new BackendSnapshot(b.Options.Name, b.InFlight, b.MaxConcurrency,
                 CurrentCircuit(b, now), b.Tokens.Unlimited ? -1 : b.Tokens.Available(now), b.AverageCallMs)).ToList();
             return new SchedulerSnapshot(classes, backends, now);
         }
@@ -253,8 +280,10 @@ public sealed class ModelScheduler : IDisposable
         var priority = EffectivePriority(ticket, now);
         var ahead = _waiting.Count(t => t != ticket && EffectivePriority(t, now) >= priority);
         var backends = ticket.Backends.Select(n => _backends[n]).Where(b => b.Breaker.Allows(now)).ToList();
-        var slots = backends.Sum(b => b.SlotsFor(ticket.Request.Class));
-        if (slots == 0) return TimeSpan.MaxValue;
+        if (backends.Count == 0) return TimeSpan.MaxValue;
+        // A silo whose part of the cluster's capacity is empty right now gets some within a report period once it has
+        // waiting requests (ModelCapacityReporter): predict with one slot rather than shed at once.
+        var slots = Math.Max(1, backends.Sum(b => b.SlotsFor(ticket.Request.Class)));
         var callMs = backends.Max(b => b.AverageCallMs);
         return TimeSpan.FromMilliseconds(Math.Ceiling((ahead + 1.0) / slots) * callMs);
     }
@@ -266,8 +295,13 @@ public sealed class ModelScheduler : IDisposable
     {
         private readonly Dictionary<WorkClass, int> _inFlight = Enum.GetValues<WorkClass>().ToDictionary(c => c, _ => 0);
         private double _averageCallMs = 1000; // until measured
+        private int _max = options.MaxConcurrency;
 
         public BackendOptions Options => options;
+
+        /// <summary>This silo's concurrent calls: its part of the backend's cluster-wide <see cref="BackendOptions.MaxConcurrency"/>.</summary>
+        public int MaxConcurrency => _max;
+
         public TokenBucket Tokens { get; } = new(options.TokensPerMinute, now);
         public CircuitBreaker Breaker { get; } = new(scheduler.BreakerFailures, scheduler.BreakerOpenFor);
         public int InFlight => _inFlight.Values.Sum();
@@ -275,9 +309,18 @@ public sealed class ModelScheduler : IDisposable
 
         public int InFlightOf(WorkClass c) => _inFlight[c];
 
-        private int Reserved(WorkClass c) => scheduler.For(c).Backends.Contains(options.Name) ? scheduler.For(c).ReservedSlots : 0;
+        public void SetPart(int concurrency, int tokensPerMinute, DateTimeOffset now)
+        {
+            _max = Math.Clamp(concurrency, 0, options.MaxConcurrency);
+            if (!Tokens.Unlimited && tokensPerMinute > 0) Tokens.SetTokensPerMinute(tokensPerMinute, now);
+        }
 
-        private int Shared => options.MaxConcurrency - Enum.GetValues<WorkClass>().Sum(Reserved);
+        // A class's lane, scaled with this silo's share of the backend (rounded down, so lanes never exceed the share).
+        private int Reserved(WorkClass c) => scheduler.For(c).Backends.Contains(options.Name) && options.MaxConcurrency > 0
+            ? scheduler.For(c).ReservedSlots * _max / options.MaxConcurrency
+            : 0;
+
+        private int Shared => _max - Enum.GetValues<WorkClass>().Sum(Reserved);
 
         private int SharedInUse => Enum.GetValues<WorkClass>().Sum(c => Math.Max(0, _inFlight[c] - Reserved(c)));
 
@@ -285,7 +328,7 @@ public sealed class ModelScheduler : IDisposable
         public int SlotsFor(WorkClass c) => Reserved(c) + Shared;
 
         public bool CanStart(ModelRequest request, DateTimeOffset now) =>
-            InFlight < options.MaxConcurrency
+            InFlight < _max
             && (_inFlight[request.Class] < Reserved(request.Class) || SharedInUse < Shared)
             && Tokens.CanTake(request.EstimatedTokens, now)
             && Breaker.Allows(now);

@@ -12,6 +12,17 @@ public sealed class TokenBucket(int tokensPerMinute, DateTimeOffset now)
 
     public bool Unlimited => tokensPerMinute <= 0;
 
+    /// <summary>
+    /// This silo's part of the cluster's tokens per minute. Lowering it clamps what is left, so the silos together
+    /// never hold more than one minute's worth; raising it only lets the bucket refill faster.
+    /// </summary>
+    public void SetTokensPerMinute(int value, DateTimeOffset now)
+    {
+        Available(now);
+        tokensPerMinute = value;
+        _tokens = Math.Min(_tokens, value);
+    }
+
     public double Available(DateTimeOffset now)
     {
         if (Unlimited) return double.PositiveInfinity;

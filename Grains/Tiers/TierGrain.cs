@@ -2,12 +2,29 @@ using Orleans.Concurrency;
 using Grains.Pipeline;
 using Grains.Scheduling;
 using HdrHistogram;
+using HdrHistogram.Utilities;
+using Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Grains.Tiers;
 
 public enum TurnOutcome { Answered, Replaced, Rejected, Failed, Throttled, Shed }
+
+/// <summary>Which delivered event type ends a turn with which outcome: for the conversation and for rebuilding figures from the log.</summary>
+public static class TurnOutcomes
+{
+    public static TurnOutcome? Of(string eventType) => eventType switch
+    {
+        ChatEventTypes.ResponseFinal or ChatEventTypes.ResponseApproved => TurnOutcome.Answered,
+        ChatEventTypes.ResponseFlagged or ChatEventTypes.ResponseRejected => TurnOutcome.Replaced,
+        ChatEventTypes.MessageRejected => TurnOutcome.Rejected,
+        ChatEventTypes.ResponseFailed => TurnOutcome.Failed,
+        ChatEventTypes.ResponseThrottled => TurnOutcome.Throttled,
+        ChatEventTypes.ResponseShed => TurnOutcome.Shed,
+        _ => null,
+    };
+}
 
 /// <summary>How one turn went, reported by the conversation when its outcome is applied.</summary>
 [GenerateSerializer, Immutable]
@@ -18,7 +35,8 @@ public sealed record TurnFigures(
     [property: Id(3)] double ModelMs,
     [property: Id(4)] double QueueMs,
     [property: Id(5)] bool Degraded,
-    [property: Id(6)] bool BusyNotified);
+    [property: Id(6)] bool BusyNotified,
+    [property: Id(7)] DateTimeOffset? At = null);
 
 /// <summary>A silo's scheduler queue for the tier, reported every second.</summary>
 [GenerateSerializer, Immutable]
@@ -95,6 +113,9 @@ public interface ITierGrain : IGrainWithStringKey
 
     /// <summary>Starts a new measuring period (figures since then only).</summary>
     [Alias("reset")] Task Reset();
+
+    /// <summary>Replaces the figures with what the log says (<see cref="Analytics.FiguresRebuild"/>): the first batch resets, each batch is stored.</summary>
+    [Alias("rebuild")] Task Rebuild(IReadOnlyList<TurnFigures> batch, bool first);
 }
 
 /// <summary>
@@ -102,36 +123,61 @@ public interface ITierGrain : IGrainWithStringKey
 /// latency histograms, queue depth and in-flight (reported by each silo's scheduler), throttled,
 /// shed, fallback and busy counts, share within target and error-budget burn, a ten-minute
 /// timeline in ten-second samples, and per-tenant figures for drill-down.
+/// Stored in the <c>figures</c> storage every 10 s when it changed (a write per turn would cost more than the
+/// turn): a crash loses at most those seconds, and <see cref="Analytics.FiguresRebuild"/> recomputes everything
+/// from the topics. Bounded: histograms of fixed size, 60 samples, at most <see cref="MaxTenants"/> tenants.
 /// </summary>
-public sealed class TierGrain(IOptions<SchedulerOptions> scheduling, [FromKeyedServices(PlatformClock.Key)] TimeProvider clock) : Grain, ITierGrain
+public sealed class TierGrain(
+    [PersistentState("tier", GrainStores.Figures)] IPersistentState<TierFiguresState> state,
+    IOptions<SchedulerOptions> scheduling,
+    [FromKeyedServices(PlatformClock.Key)] TimeProvider clock) : Grain, ITierGrain
 {
+    public const int MaxTenants = 2_000;
     private static readonly double[] Bounds = [50, 100, 250, 500, 1000, 2500, 5000, 10000];
     private static readonly TimeSpan SampleEvery = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan WriteEvery = TimeSpan.FromSeconds(10);
     private const int Samples = 60;
-    private const double HighestMicros = 600_000_000;
+    private const long HighestMicros = 600_000_000;
 
-    private readonly LongHistogram _latencyMicros = new((long)HighestMicros, 3);
+    private HistogramBase _latencyMicros = NewHistogram();
     // End to end minus the model's own time: what the platform adds (queues, guardrails, hops).
-    private readonly LongHistogram _pipelineMicros = new((long)HighestMicros, 3);
-    private readonly LongHistogram _queueMicros = new((long)HighestMicros, 3);
+    private HistogramBase _pipelineMicros = NewHistogram();
+    private HistogramBase _queueMicros = NewHistogram();
     private readonly Dictionary<TurnOutcome, long> _outcomes = [];
     private readonly Dictionary<string, (TierLoad Load, DateTimeOffset At)> _load = [];
     private readonly LinkedList<Sample> _timeline = new();
     private readonly Dictionary<string, TenantFigures> _tenants = [];
     private long _fallback, _busy, _slaCounted, _withinSla;
+    private bool _dirty;
 
     private Tier Tier => Enum.Parse<Tier>(this.GetPrimaryKeyString(), ignoreCase: true);
 
     private ClassOptions Class => scheduling.Value.For(SchedulerOptions.ClassOf(Tier));
 
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Restore(state.State);
+        this.RegisterGrainTimer(WriteIfChangedAsync, new GrainTimerCreationOptions(WriteEvery, WriteEvery));
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => WriteIfChangedAsync(cancellationToken);
+
     public Task Record(TurnFigures f)
+    {
+        Count(f);
+        _dirty = true;
+        return Task.CompletedTask;
+    }
+
+    private void Count(TurnFigures f)
     {
         _outcomes[f.Outcome] = _outcomes.GetValueOrDefault(f.Outcome) + 1;
         if (f.Degraded) _fallback++;
         if (f.BusyNotified) _busy++;
-        var tenant = _tenants.TryGetValue(f.TenantId, out var t) ? t : _tenants[f.TenantId] = new TenantFigures();
+        var tenant = Tenant(f.TenantId);
         tenant.Count(f.Outcome);
-        if (f.Outcome is TurnOutcome.Throttled) return Task.CompletedTask; // the tenant's own limit, not our latency
+        if (f.Outcome is TurnOutcome.Throttled) return; // the tenant's own limit, not our latency
 
         _latencyMicros.RecordValue(Micros(f.EndToEndMs));
         _pipelineMicros.RecordValue(Micros(f.EndToEndMs - f.ModelMs));
@@ -140,8 +186,14 @@ public sealed class TierGrain(IOptions<SchedulerOptions> scheduling, [FromKeyedS
         _slaCounted++;
         if (within) _withinSla++;
         tenant.Latency(f.EndToEndMs, within);
-        CurrentSample().Add(f.EndToEndMs, within);
-        return Task.CompletedTask;
+        SampleAt(f.At ?? clock.GetUtcNow())?.Add(f.EndToEndMs, within);
+    }
+
+    private TenantFigures Tenant(string tenantId)
+    {
+        if (_tenants.TryGetValue(tenantId, out var tenant)) return tenant;
+        if (_tenants.Count >= MaxTenants) _tenants.Remove(_tenants.MinBy(t => t.Value.Turns).Key); // the quietest makes room
+        return _tenants[tenantId] = new TenantFigures();
     }
 
     public Task ReportLoad(string silo, TierLoad load)
@@ -150,7 +202,22 @@ public sealed class TierGrain(IOptions<SchedulerOptions> scheduling, [FromKeyedS
         return Task.CompletedTask;
     }
 
-    public Task Reset()
+    public async Task Reset()
+    {
+        Clear();
+        _dirty = true;
+        await WriteIfChangedAsync(CancellationToken.None);
+    }
+
+    public async Task Rebuild(IReadOnlyList<TurnFigures> batch, bool first)
+    {
+        if (first) Clear();
+        foreach (var f in batch) Count(f);
+        _dirty = true;
+        await WriteIfChangedAsync(CancellationToken.None);
+    }
+
+    private void Clear()
     {
         _outcomes.Clear();
         _latencyMicros.Reset();
@@ -159,7 +226,36 @@ public sealed class TierGrain(IOptions<SchedulerOptions> scheduling, [FromKeyedS
         _timeline.Clear();
         _tenants.Clear();
         _fallback = _busy = _slaCounted = _withinSla = 0;
-        return Task.CompletedTask;
+    }
+
+    private async Task WriteIfChangedAsync(CancellationToken cancellationToken)
+    {
+        if (!_dirty) return;
+        _dirty = false;
+        state.State = Snapshot();
+        await state.WriteStateAsync(cancellationToken);
+    }
+
+    private TierFiguresState Snapshot() => new()
+    {
+        Latency = HistogramBytes.Encode(_latencyMicros),
+        Pipeline = HistogramBytes.Encode(_pipelineMicros),
+        Queue = HistogramBytes.Encode(_queueMicros),
+        Outcomes = new Dictionary<TurnOutcome, long>(_outcomes),
+        Fallback = _fallback, Busy = _busy, SlaCounted = _slaCounted, WithinSla = _withinSla,
+        Timeline = _timeline.Select(s => s.ToSample()).ToList(),
+        Tenants = _tenants.ToDictionary(t => t.Key, t => t.Value.ToState()),
+    };
+
+    private void Restore(TierFiguresState stored)
+    {
+        _latencyMicros = HistogramBytes.Decode(stored.Latency, HighestMicros) ?? NewHistogram();
+        _pipelineMicros = HistogramBytes.Decode(stored.Pipeline, HighestMicros) ?? NewHistogram();
+        _queueMicros = HistogramBytes.Decode(stored.Queue, HighestMicros) ?? NewHistogram();
+        foreach (var (outcome, count) in stored.Outcomes) _outcomes[outcome] = count;
+        (_fallback, _busy, _slaCounted, _withinSla) = (stored.Fallback, stored.Busy, stored.SlaCounted, stored.WithinSla);
+        foreach (var sample in stored.Timeline.TakeLast(Samples)) _timeline.AddLast(new Sample(sample));
+        foreach (var (tenantId, tenant) in stored.Tenants) _tenants[tenantId] = TenantFigures.From(tenant, HighestMicros);
     }
 
     public Task<TierStats> GetStats()
@@ -194,21 +290,21 @@ public sealed class TierGrain(IOptions<SchedulerOptions> scheduling, [FromKeyedS
         });
     }
 
-    private Sample CurrentSample()
+    /// <summary>The ten-second sample <paramref name="at"/> falls in; null for a time before the newest sample (a rebuild's old events).</summary>
+    private Sample? SampleAt(DateTimeOffset at)
     {
-        var now = clock.GetUtcNow();
-        var start = new DateTimeOffset(now.UtcTicks - now.UtcTicks % SampleEvery.Ticks, TimeSpan.Zero);
-        if (_timeline.Last?.Value.Start != start)
-        {
-            _timeline.AddLast(new Sample(start));
-            while (_timeline.Count > Samples) _timeline.RemoveFirst();
-        }
+        var start = new DateTimeOffset(at.UtcTicks - at.UtcTicks % SampleEvery.Ticks, TimeSpan.Zero);
+        if (_timeline.Last is { } last && last.Value.Start >= start) return last.Value.Start == start && !last.Value.Frozen ? last.Value : null;
+        _timeline.AddLast(new Sample(start));
+        while (_timeline.Count > Samples) _timeline.RemoveFirst();
         return _timeline.Last!.Value;
     }
 
+    private static HistogramBase NewHistogram(int digits = 3) => new LongHistogram(HighestMicros, digits);
+
     private static long Micros(double ms) => (long)Math.Clamp(ms * 1000, 1, HighestMicros);
 
-    private static double Ms(LongHistogram h, double percentile) => h.TotalCount == 0 ? 0 : h.GetValueAtPercentile(percentile) / 1000.0;
+    private static double Ms(HistogramBase h, double percentile) => h.TotalCount == 0 ? 0 : h.GetValueAtPercentile(percentile) / 1000.0;
 
     private List<LatencyBucket> Buckets()
     {
@@ -227,13 +323,24 @@ public sealed class TierGrain(IOptions<SchedulerOptions> scheduling, [FromKeyedS
 
     private static double Percentile(List<double> values, double p) => NearestRank.Of(values.Order().ToArray(), p);
 
-    private sealed class Sample(DateTimeOffset start)
+    /// <summary>Ten seconds of turns; a stored one comes back as its figures only (frozen).</summary>
+    private sealed class Sample
     {
         private readonly List<double> _ms = [];
+        private readonly TierSample? _stored;
         private int _within;
 
-        public DateTimeOffset Start => start;
-        public int Count => _ms.Count;
+        public Sample(DateTimeOffset start) => Start = start;
+
+        public Sample(TierSample stored)
+        {
+            Start = stored.At;
+            _stored = stored;
+        }
+
+        public DateTimeOffset Start { get; }
+        public bool Frozen => _stored is not null;
+        public int Count => _stored?.Turns ?? _ms.Count;
 
         public void Add(double ms, bool within)
         {
@@ -241,14 +348,16 @@ public sealed class TierGrain(IOptions<SchedulerOptions> scheduling, [FromKeyedS
             if (within) _within++;
         }
 
-        public TierSample ToSample() => new(start, _ms.Count, Percentile(_ms, 0.50), Percentile(_ms, 0.95), Percentile(_ms, 0.99),
+        public TierSample ToSample() => _stored ?? new(Start, _ms.Count, Percentile(_ms, 0.50), Percentile(_ms, 0.95), Percentile(_ms, 0.99),
             _ms.Count == 0 ? 1 : (double)_within / _ms.Count);
     }
 
     private sealed class TenantFigures
     {
-        private readonly Queue<double> _recent = new();
+        private HistogramBase _latency = NewHistogram(digits: 2);
         private long _turns, _answered, _throttled, _shed, _counted, _within;
+
+        public long Turns => _turns;
 
         public void Count(TurnOutcome outcome)
         {
@@ -260,13 +369,69 @@ public sealed class TierGrain(IOptions<SchedulerOptions> scheduling, [FromKeyedS
 
         public void Latency(double ms, bool within)
         {
-            _recent.Enqueue(ms);
-            if (_recent.Count > 2000) _recent.Dequeue();
+            _latency.RecordValue(Micros(ms));
             _counted++;
             if (within) _within++;
         }
 
         public TenantTierFigures ToFigures(string tenantId) =>
-            new(tenantId, _turns, _answered, _throttled, _shed, NearestRank.Of(_recent.Order().ToArray(), 0.95), _counted == 0 ? 1 : (double)_within / _counted);
+            new(tenantId, _turns, _answered, _throttled, _shed, Ms(_latency, 95), _counted == 0 ? 1 : (double)_within / _counted);
+
+        public TenantFiguresState ToState() => new()
+        {
+            Turns = _turns, Answered = _answered, Throttled = _throttled, Shed = _shed, Counted = _counted, Within = _within,
+            Latency = HistogramBytes.Encode(_latency),
+        };
+
+        public static TenantFigures From(TenantFiguresState s, long highest) => new()
+        {
+            _turns = s.Turns, _answered = s.Answered, _throttled = s.Throttled, _shed = s.Shed, _counted = s.Counted, _within = s.Within,
+            _latency = HistogramBytes.Decode(s.Latency, highest) ?? NewHistogram(digits: 2),
+        };
     }
+}
+
+/// <summary>A tier's figures as stored (histograms in HdrHistogram's compressed encoding).</summary>
+[GenerateSerializer]
+public sealed class TierFiguresState
+{
+    [Id(0)] public byte[]? Latency { get; set; }
+    [Id(1)] public byte[]? Pipeline { get; set; }
+    [Id(2)] public byte[]? Queue { get; set; }
+    [Id(3)] public Dictionary<TurnOutcome, long> Outcomes { get; set; } = [];
+    [Id(4)] public long Fallback { get; set; }
+    [Id(5)] public long Busy { get; set; }
+    [Id(6)] public long SlaCounted { get; set; }
+    [Id(7)] public long WithinSla { get; set; }
+    [Id(8)] public List<TierSample> Timeline { get; set; } = [];
+    [Id(9)] public Dictionary<string, TenantFiguresState> Tenants { get; set; } = [];
+}
+
+[GenerateSerializer]
+public sealed class TenantFiguresState
+{
+    [Id(0)] public long Turns { get; set; }
+    [Id(1)] public long Answered { get; set; }
+    [Id(2)] public long Throttled { get; set; }
+    [Id(3)] public long Shed { get; set; }
+    [Id(4)] public long Counted { get; set; }
+    [Id(5)] public long Within { get; set; }
+    [Id(6)] public byte[]? Latency { get; set; }
+}
+
+/// <summary>HdrHistogram's compressed encoding, for storing a histogram in grain state.</summary>
+internal static class HistogramBytes
+{
+    public static byte[] Encode(HistogramBase histogram)
+    {
+        var buffer = ByteBuffer.Allocate(histogram.GetNeededByteBufferCapacity());
+        var length = histogram.EncodeIntoCompressedByteBuffer(buffer);
+        buffer.Position = 0; // ByteBuffer does not expose its array: read the encoding back out
+        var bytes = new byte[length];
+        for (var i = 0; i < length; i++) bytes[i] = buffer.Get();
+        return bytes;
+    }
+
+    public static HistogramBase? Decode(byte[]? bytes, long highest) =>
+        bytes is null ? null : HistogramEncoding.DecodeFromCompressedByteBuffer(ByteBuffer.Allocate(bytes), highest);
 }

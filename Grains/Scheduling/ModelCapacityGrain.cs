@@ -1,0 +1,71 @@
+using Orleans.Concurrency;
+using Orleans.Runtime;
+
+namespace Grains.Scheduling;
+
+/// <summary>A backend as the cluster sees it: its limit, what runs and waits, and each silo's part.</summary>
+[GenerateSerializer, Immutable]
+public sealed record BackendCapacityView(
+    [property: Id(0)] string Backend,
+    [property: Id(1)] int Limit,
+    [property: Id(2)] int InFlight,
+    [property: Id(3)] int Queued,
+    [property: Id(4)] IReadOnlyDictionary<string, int> Parts);
+
+/// <summary>
+/// Holds each model backend's <c>MaxConcurrency</c> and tokens per minute for the whole cluster: every silo's
+/// scheduler reports what it uses and wants a few times a second and is told its part (<see cref="CapacityAllocation"/>).
+/// One activation for all backends; its state is soft (rebuilt from the reports), so it is not stored.
+/// </summary>
+public interface IModelCapacityGrain : IGrainWithIntegerKey
+{
+    [Alias("report")] Task<IReadOnlyList<BackendGrant>> Report(string silo, IReadOnlyList<BackendDemand> backends);
+
+    [Alias("view"), ReadOnly] Task<IReadOnlyList<BackendCapacityView>> View();
+}
+
+public sealed class ModelCapacityGrain(TimeProvider time, IClusterMembershipService membership) : Grain, IModelCapacityGrain
+{
+    /// <summary>A silo not heard of for this long is gone: its part returns to the others (its process died with its calls).</summary>
+    public static readonly TimeSpan SiloExpiry = TimeSpan.FromSeconds(3);
+
+    private readonly Dictionary<string, Dictionary<string, (SiloCapacity Silo, DateTimeOffset At)>> _backends = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _limits = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+    private bool _learned;
+
+    public Task<IReadOnlyList<BackendGrant>> Report(string silo, IReadOnlyList<BackendDemand> backends)
+    {
+        var now = time.GetUtcNow();
+        // A new activation (first start, or its silo died) does not know what the others use yet: until every active
+        // silo has reported once, nobody's part grows.
+        _reported.Add(silo);
+        _learned = _learned || membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active).All(m => _reported.Contains(m.SiloAddress.ToParsableString()));
+        var growing = _learned;
+        var grants = new List<BackendGrant>(backends.Count);
+        foreach (var demand in backends)
+        {
+            if (!_backends.TryGetValue(demand.Backend, out var silos)) _backends[demand.Backend] = silos = new(StringComparer.Ordinal);
+            foreach (var gone in silos.Where(s => now - s.Value.At > SiloExpiry).Select(s => s.Key).ToList()) silos.Remove(gone);
+            var granted = silos.TryGetValue(silo, out var known) ? known.Silo.Granted : 0;
+            silos[silo] = (new SiloCapacity(silo, demand.Enforced, granted, demand.InFlight, demand.Queued), now);
+            var part = CapacityAllocation.GrantFor(silo, demand.Limit, silos.Values.Select(s => s.Silo).ToList(), growing);
+            silos[silo] = (silos[silo].Silo with { Granted = part }, now);
+            grants.Add(new BackendGrant(demand.Backend, part, CapacityAllocation.TokensFor(demand.TokensPerMinute, part, demand.Limit)));
+            _limits[demand.Backend] = demand.Limit;
+        }
+        return Task.FromResult<IReadOnlyList<BackendGrant>>(grants);
+    }
+
+    public Task<IReadOnlyList<BackendCapacityView>> View()
+    {
+        var now = time.GetUtcNow();
+        return Task.FromResult<IReadOnlyList<BackendCapacityView>>(_backends.Select(b =>
+        {
+            var live = b.Value.Values.Where(s => now - s.At <= SiloExpiry).Select(s => s.Silo).ToList();
+            return new BackendCapacityView(b.Key, _limits.GetValueOrDefault(b.Key), live.Sum(s => s.InFlight), live.Sum(s => s.Queued),
+                live.ToDictionary(s => s.Silo, s => s.Granted));
+        }).OrderBy(v => v.Backend, StringComparer.Ordinal).ToList());
+    }
+}
