@@ -20,6 +20,15 @@ if [ ${#need_install[@]} -gt 0 ]; then
     if [[ " ${need_install[*]} " == *" postgresql "* ]]; then $SUDO systemctl disable --now postgresql >/dev/null 2>&1 || $SUDO service postgresql stop >/dev/null 2>&1 || true; fi
 fi
 
+# One switch for containers (Testcontainers: Apache Kafka, Redis, PostgreSQL) where a Docker engine is there.
+if [ "${TESTCONTAINERS:-}" = "1" ] || [ "${TESTCONTAINERS:-}" = "true" ]; then
+    if [ -n "${DOCKER_HOST:-}" ] || [ -S /var/run/docker.sock ]; then
+        echo "test.sh: TESTCONTAINERS=$TESTCONTAINERS: Kafka, Redis and PostgreSQL run in containers"
+    else
+        echo "test.sh: TESTCONTAINERS=$TESTCONTAINERS, but no Docker engine here: the tests run on the embedded Kafka cluster and Debian's redis-server and PostgreSQL"
+    fi
+fi
+
 echo "test.sh: building"
 dotnet build Orleans.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 

@@ -13,17 +13,19 @@ public static class PostgresServer
 {
     private static readonly Lazy<int> Port = new(Start);
 
-    public static async Task<string> NewDatabaseAsync()
+    public static Task<string> NewDatabaseAsync() => NewDatabaseAsync($"Host=127.0.0.1;Port={Port.Value};Username=postgres;Database=postgres");
+
+    /// <summary>Creates a database on the server <paramref name="adminConnectionString"/> points at and applies the schema.</summary>
+    public static async Task<string> NewDatabaseAsync(string adminConnectionString)
     {
-        var port = Port.Value;
         var name = "t" + Guid.NewGuid().ToString("N")[..12];
-        await using (var admin = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres"))
+        await using (var admin = new NpgsqlConnection(adminConnectionString))
         {
             await admin.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
             await create.ExecuteNonQueryAsync();
         }
-        var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database={name}";
+        var connectionString = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = name }.ConnectionString;
         await PostgresSchema.ApplyAsync(connectionString);
         return connectionString;
     }

@@ -4,8 +4,8 @@ using Streaming.Kafka.Embedded;
 namespace Grains.Tests.Infrastructure;
 
 /// <summary>
-/// The Kafka the tests talk to: the embedded cluster (librdkafka's mock brokers on loopback), or a
-/// real broker when KAFKA_BOOTSTRAP_SERVERS is set. Started once per test process and never
+/// The Kafka the tests talk to: the embedded cluster (librdkafka's mock brokers on loopback), a real
+/// broker when KAFKA_BOOTSTRAP_SERVERS is set, or an Apache Kafka container under <see cref="TestContainers"/>. Started once per test process and never
 /// destroyed: destroying brokers while any client of any test still lives can abort the process.
 /// </summary>
 public static class TestKafka
@@ -14,6 +14,7 @@ public static class TestKafka
     {
         var external = Environment.GetEnvironmentVariable("KAFKA_BOOTSTRAP_SERVERS");
         if (!string.IsNullOrWhiteSpace(external)) return (external, null);
+        if (TestContainers.InUse) return (TestContainers.KafkaBootstrapServers, null);
         var cluster = EmbeddedKafkaCluster.Start(brokers: 3);
         return (cluster.BootstrapServers, cluster);
     });

@@ -31,8 +31,8 @@ public sealed class ClusteringTests
             ["Orleans:Storage"] = kind.ToString(),
             ["Orleans:Clustering"] = kind.ToString(),
             ["Orleans:Reminders"] = kind.ToString(),
-            ["ConnectionStrings:Redis"] = kind == StoreKind.Redis ? RedisServer.ConnectionString : null,
-            ["ConnectionStrings:Postgres"] = kind == StoreKind.Postgres ? await PostgresServer.NewDatabaseAsync() : null,
+            ["ConnectionStrings:Redis"] = kind == StoreKind.Redis ? TestRedis.ConnectionString : null,
+            ["ConnectionStrings:Postgres"] = kind == StoreKind.Postgres ? await TestPostgres.NewDatabaseAsync() : null,
         };
         var kafka = new PlatformKafkaOptions { BootstrapServers = TestKafka.BootstrapServers, TopicPrefix = TestKafka.UniquePrefix(), Embedded = TestKafka.Embedded };
 

@@ -41,8 +41,8 @@ public sealed class DurableStateTests
     public async Task A_policy_edit_a_quota_minute_a_paused_stage_and_a_held_message_survive_a_killed_silo(StoreKind kind)
     {
         var stores = kind == StoreKind.Redis
-            ? new PlatformStoreOptions { Storage = StoreKind.Redis, Reminders = StoreKind.Redis, Redis = RedisServer.ConnectionString }
-            : new PlatformStoreOptions { Storage = StoreKind.Postgres, Reminders = StoreKind.Postgres, Postgres = await PostgresServer.NewDatabaseAsync() };
+            ? new PlatformStoreOptions { Storage = StoreKind.Redis, Reminders = StoreKind.Redis, Redis = TestRedis.ConnectionString }
+            : new PlatformStoreOptions { Storage = StoreKind.Postgres, Reminders = StoreKind.Postgres, Postgres = await TestPostgres.NewDatabaseAsync() };
 
         string heldTurn, sessionId, parkedTurn, parkedSession, waitingTurn, waitingSession;
         int policyVersion;
@@ -124,8 +124,8 @@ public sealed class DurableStateTests
     public async Task An_approval_deadline_fires_after_the_silo_is_killed_without_anyone_opening_the_queue(StoreKind kind)
     {
         var stores = kind == StoreKind.Redis
-            ? new PlatformStoreOptions { Storage = StoreKind.Redis, Reminders = StoreKind.Redis, Redis = RedisServer.ConnectionString }
-            : new PlatformStoreOptions { Storage = StoreKind.Postgres, Reminders = StoreKind.Postgres, Postgres = await PostgresServer.NewDatabaseAsync() };
+            ? new PlatformStoreOptions { Storage = StoreKind.Redis, Reminders = StoreKind.Redis, Redis = TestRedis.ConnectionString }
+            : new PlatformStoreOptions { Storage = StoreKind.Postgres, Reminders = StoreKind.Postgres, Postgres = await TestPostgres.NewDatabaseAsync() };
         // Deadlines of seconds, and a reminder that wakes the queue every few seconds instead of every minute.
         void ShortSla(IServiceCollection services)
         {
@@ -179,8 +179,8 @@ public sealed class DurableStateTests
     public async Task Tier_figures_come_back_after_a_killed_silo(StoreKind kind)
     {
         var stores = kind == StoreKind.Redis
-            ? new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = RedisServer.ConnectionString }
-            : new PlatformStoreOptions { Storage = StoreKind.Postgres, Postgres = await PostgresServer.NewDatabaseAsync() };
+            ? new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = TestRedis.ConnectionString }
+            : new PlatformStoreOptions { Storage = StoreKind.Postgres, Postgres = await TestPostgres.NewDatabaseAsync() };
         string tier;
         long turns;
         var first = NewCluster(stores);

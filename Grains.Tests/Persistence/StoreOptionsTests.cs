@@ -51,7 +51,7 @@ public sealed class StoreOptionsTests
     [Fact]
     public async Task A_postgres_database_without_the_schema_says_which_command_applies_it()
     {
-        var withSchema = await PostgresServer.NewDatabaseAsync();
+        var withSchema = await TestPostgres.NewDatabaseAsync();
         await new PlatformStoreOptions { Storage = StoreKind.Postgres, Postgres = withSchema }.VerifyAsync();
 
         // A second, empty database on the same server.

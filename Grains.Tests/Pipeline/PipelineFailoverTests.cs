@@ -22,7 +22,7 @@ public sealed class PipelineFailoverTests
         builder.ConfigureSilo((_, silo) =>
         {
             // Grain state on a real redis-server, so the conversations of the silo that dies survive it.
-            silo.AddAgentPlatform(kafka, stores: new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = RedisServer.ConnectionString });
+            silo.AddAgentPlatform(kafka, stores: new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = TestRedis.ConnectionString });
         });
         await using var cluster = builder.Build();
         await cluster.DeployAsync();

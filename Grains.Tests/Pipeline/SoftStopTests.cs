@@ -24,7 +24,7 @@ public sealed class SoftStopTests
         builder.ConfigureSilo((_, silo) =>
         {
             // Grain state on a real redis-server: the pause must outlive a silo.
-            silo.AddAgentPlatform(kafka, stores: new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = RedisServer.ConnectionString });
+            silo.AddAgentPlatform(kafka, stores: new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = TestRedis.ConnectionString });
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();

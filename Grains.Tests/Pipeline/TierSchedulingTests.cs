@@ -83,7 +83,7 @@ public class TierPipelineCluster : IAsyncLifetime
             silo.Services.AddSingleton<IChatClient>(Model);
             silo.Services.AddKeyedSingleton<TimeProvider>(PlatformClock.Key, Clock);
             // Grain state on a real redis-server, so a restarted silo's conversations survive.
-            silo.AddAgentPlatform(kafka, stores: new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = RedisServer.ConnectionString });
+            silo.AddAgentPlatform(kafka, stores: new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = TestRedis.ConnectionString });
             silo.Services.Configure<ModelOptions>(o => o.Timeout = TimeSpan.FromMinutes(1));
             silo.Services.Configure<SchedulerOptions>(OneSlot);
             Configure(silo);
