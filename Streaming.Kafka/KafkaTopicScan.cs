@@ -12,14 +12,14 @@ public static class KafkaTopicScan
     public static IEnumerable<ConsumeResult<byte[], byte[]>> ReadAll(string bootstrapServers, IReadOnlyDictionary<string, string> settings, string topic,
         TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var config = new Dictionary<string, string>(settings)
+        var common = new Dictionary<string, string>(settings) { ["bootstrap.servers"] = bootstrapServers };
+        var config = new Dictionary<string, string>(common)
         {
-            ["bootstrap.servers"] = bootstrapServers,
             ["group.id"] = "scan-" + Guid.NewGuid().ToString("N"), // required by the client; never joined or committed
             ["enable.auto.commit"] = "false",
         };
         var wait = timeout ?? TimeSpan.FromSeconds(10);
-        using var admin = new AdminClientBuilder(config).Build();
+        using var admin = new AdminClientBuilder(common).Build();
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         var metadata = admin.GetMetadata(topic, wait).Topics.Single();
         if (metadata.Error.IsError) throw new KafkaException(metadata.Error);
