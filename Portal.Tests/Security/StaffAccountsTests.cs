@@ -64,6 +64,8 @@ public sealed class StaffAccountsTests
         Assert.False(mia.MaySeeTenant("stuttgart-motors"));
         Assert.Null(accounts.SignIn("mia", "wrong", "test"));
         Assert.Null(accounts.SignIn("nobody", "s3cret", "test"));
+        // The same account under padding: the actor recorded is the account's own name.
+        Assert.Equal("mia", accounts.SignIn("\t Mia\u200B ", "s3cret", "test")!.Actor());
     }
 
     private sealed class StaticOptions(AuthOptions value) : Microsoft.Extensions.Options.IOptionsMonitor<AuthOptions>

@@ -68,7 +68,7 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
             if (account.Roles.Contains(StaffRoles.TenantAdmin) && account.Tenants.Count == 0)
                 errors.Add($"{at}: a tenant admin needs at least one tenant.");
         }
-        foreach (var dup in options.Accounts.GroupBy(a => a.User, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        foreach (var dup in options.Accounts.GroupBy(a => StaffUserName.Normalize(a.User), StringComparer.Ordinal).Where(g => g.Count() > 1))
             errors.Add($"Auth:Accounts: user '{dup.Key}' is listed twice.");
         if (options.Oidc.Enabled && string.IsNullOrWhiteSpace(options.Oidc.ClientId))
             errors.Add("Auth:Oidc: ClientId is required when Authority is set.");
@@ -84,7 +84,8 @@ public sealed class StaffAccounts(IOptionsMonitor<AuthOptions> options)
 
     public ClaimsPrincipal? SignIn(string user, string password, string scheme)
     {
-        var account = options.CurrentValue.Accounts.FirstOrDefault(a => string.Equals(a.User, user?.Trim(), StringComparison.OrdinalIgnoreCase));
+        var name = StaffUserName.Normalize(user);
+        var account = options.CurrentValue.Accounts.FirstOrDefault(a => StaffUserName.Normalize(a.User) == name);
         var ok = PasswordHash.Verify(password, account?.PasswordHash ?? UnknownUserHash);
         return ok && account is not null ? Principal(account, scheme) : null;
     }
