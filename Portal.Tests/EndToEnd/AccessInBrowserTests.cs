@@ -30,6 +30,41 @@ public sealed class AccessInBrowserTests(PortalServer server) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task Pages_carry_a_content_security_policy_that_blocks_injected_scripts_and_the_portal_works_under_it()
+    {
+        var page = await server.NewPageAsync();
+        var violations = new List<string>();
+        page.Console += (_, message) => { if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)) violations.Add(message.Text); };
+        var response = (await page.GotoAsync(server.BaseUrl + "/"))!;
+        var headers = await response.AllHeadersAsync();
+        Assert.Equal(Portal.Security.SecurityHeaders.Policy, headers["content-security-policy"]);
+        Assert.Equal("nosniff", headers["x-content-type-options"]);
+        Assert.Equal("strict-origin-when-cross-origin", headers["referrer-policy"]);
+        // The circuit comes up (buttons enable only then) and a chat opens: Blazor and MudBlazor work under it.
+        var dealer = page.GetByTestId("tenant-stuttgart-motors");
+        await Assertions.Expect(dealer).ToBeEnabledAsync();
+        await dealer.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("greeting")).ToContainTextAsync("Welcome to Stuttgart Motors");
+
+        // An injected inline script does not run.
+        try { await page.AddScriptTagAsync(new PageAddScriptTagOptions { Content = "window.__injected = 1;" }); }
+        catch (PlaywrightException) { /* refused by the policy */ }
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__injected === undefined"), "an inline script ran despite the policy");
+        violations.RemoveAll(v => v.Contains("inline", StringComparison.OrdinalIgnoreCase)); // that one was ours
+
+        // Interactive staff pages (MudBlazor, the circuit's WebSocket) break nothing under the policy.
+        var staff = await server.SignedInPageAsync("admin", "/sla");
+        staff.Console += (_, message) => { if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)) violations.Add(message.Text); };
+        await Assertions.Expect(staff.GetByTestId("signed-in-as")).ToContainTextAsync("Ada Admin");
+        foreach (var path in new[] { "/policy/stuttgart-motors", "/control", "/approvals" })
+        {
+            await staff.GotoAsync(server.BaseUrl + path);
+            await Assertions.Expect(staff.GetByTestId("signed-in-as")).ToContainTextAsync("Ada Admin");
+        }
+        Assert.Empty(violations);
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_refused_with_a_message_that_does_not_say_which_part_was_wrong()
     {
         var page = await server.NewPageAsync();

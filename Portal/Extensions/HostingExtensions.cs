@@ -51,6 +51,7 @@ public static class HostingExtensions
     public static WebApplication MapPortal(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseSecurityHeaders();
         app.UseCustomerBrowserCookie();
         app.UseAuthentication();
         app.UseAuthorization();
