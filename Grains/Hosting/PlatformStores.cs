@@ -114,8 +114,9 @@ public static class GrainStores
     public const string Control = "control";
     public const string Approvals = "approvals";
     public const string Figures = "figures";
+    public const string Sessions = "sessions";
 
-    public static readonly string[] All = [Tenants, Conversations, Control, Approvals, Figures];
+    public static readonly string[] All = [Tenants, Conversations, Control, Approvals, Figures, Sessions];
 
     /// <summary>The ADO.NET invariant name for PostgreSQL (Npgsql).</summary>
     public const string PostgresInvariant = "Npgsql";

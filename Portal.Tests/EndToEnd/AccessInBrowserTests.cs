@@ -65,6 +65,30 @@ public sealed class AccessInBrowserTests(PortalServer server) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task A_staff_cookie_copied_before_sign_out_stops_opening_staff_pages_with_the_sign_out()
+    {
+        var page = await server.SignedInPageAsync("operator", "/control");
+        await Assertions.Expect(page.GetByTestId("signed-in-as")).ToContainTextAsync("operator");
+        var copied = (await page.Context.CookiesAsync()).Select(c => new Cookie
+        {
+            Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path, HttpOnly = c.HttpOnly, Secure = c.Secure, SameSite = c.SameSite,
+        }).ToList();
+        Assert.Contains(copied, c => c.Name == "ap-staff");
+
+        // Another browser with the copy is signed in too, until the owner signs out.
+        await using var other = await server.Browser.NewContextAsync();
+        await other.AddCookiesAsync(copied);
+        var thief = await other.NewPageAsync();
+        await thief.GotoAsync(server.BaseUrl + "/control");
+        await Assertions.Expect(thief.GetByTestId("signed-in-as")).ToContainTextAsync("operator");
+
+        await page.GetByTestId("sign-out").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("sign-in")).ToBeVisibleAsync();
+        await thief.GotoAsync(server.BaseUrl + "/control");
+        await thief.WaitForURLAsync(new Regex("/account/login"));
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_refused_with_a_message_that_does_not_say_which_part_was_wrong()
     {
         var page = await server.NewPageAsync();

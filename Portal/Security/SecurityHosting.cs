@@ -36,6 +36,8 @@ public static class SecurityHosting
                 options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 options.ExpireTimeSpan = auth.SessionLifetime;
                 options.SlidingExpiration = true;
+                options.Events.OnSigningIn = StaffSessions.StartAsync;
+                options.Events.OnValidatePrincipal = StaffSessions.ValidateAsync;
             });
         if (auth.Oidc.Enabled) authentication.AddOpenIdConnect(OidcScheme, auth.Oidc.DisplayName, options => ConfigureOidc(options, auth.Oidc));
 
@@ -45,6 +47,7 @@ public static class SecurityHosting
             .AddPolicy(StaffPolicies.Moderators, p => p.RequireRole(StaffRoles.Admin, StaffRoles.Moderator))
             .AddPolicy(StaffPolicies.PolicyEditors, p => p.RequireRole(StaffRoles.Admin, StaffRoles.TenantAdmin));
         builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, StaffSessionRevalidator>();
         return builder;
     }
 
@@ -86,6 +89,7 @@ public static class SecurityHosting
             : Results.NotFound("Single sign-on is not configured (Auth:Oidc:Authority)."));
         account.MapPost("/logout", async (HttpContext context, [FromForm] string? returnUrl) =>
         {
+            await StaffSessions.RevokeAsync(context); // every copy of the cookie stops working, not only this browser's
             await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect(LocalOrHome(returnUrl));
         });
