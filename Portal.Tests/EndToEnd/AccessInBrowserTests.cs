@@ -89,6 +89,23 @@ public sealed class AccessInBrowserTests(PortalServer server) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task Liveness_and_readiness_answer_anonymously_and_readiness_names_kafka_the_silo_and_the_store()
+    {
+        using var http = new HttpClient();
+        using var live = await http.GetAsync(server.BaseUrl + "/health/live");
+        Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode);
+        using var ready = await http.GetAsync(server.BaseUrl + "/health/ready");
+        var body = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Healthy", body.GetProperty("status").GetString());
+        foreach (var check in new[] { "kafka", "silo", "store" })
+            Assert.Equal("Healthy", body.GetProperty("checks").GetProperty(check).GetProperty("status").GetString());
+        Assert.Contains("active silo", body.GetProperty("checks").GetProperty("silo").GetProperty("description").GetString());
+        using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, server.BaseUrl + "/health/ready"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, head.StatusCode);
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_refused_with_a_message_that_does_not_say_which_part_was_wrong()
     {
         var page = await server.NewPageAsync();

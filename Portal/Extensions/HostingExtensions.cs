@@ -45,6 +45,7 @@ public static class HostingExtensions
         builder.Services.AddScoped<ConversationSubscription>();
         builder.Services.AddScoped<ApprovalQueueSubscription>();
         builder.Services.AddSingleton<PipelineMonitor>();
+        builder.Services.AddPortalHealthChecks();
         return builder;
     }
 
@@ -58,6 +59,7 @@ public static class HostingExtensions
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapHealthApi();
+        app.MapPortalHealthChecks();
         app.MapAccountEndpoints();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(StaffPolicies.Operators);
