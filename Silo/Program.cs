@@ -37,12 +37,7 @@ if (args.FirstOrDefault() == "rebuild-figures")
     var options = PlatformKafkaHosting.Read(builder.Configuration.GetSection("Kafka"));
     if (string.IsNullOrWhiteSpace(options.BootstrapServers))
         throw new InvalidOperationException("rebuild-figures: set Kafka:BootstrapServers to the cluster's Kafka (for the embedded one: $(cat /tmp/agent-platform/kafka-bootstrap)).");
-    var clientStores = PlatformStoreOptions.From(builder.Configuration);
-    var client = Host.CreateApplicationBuilder();
-    client.Configuration.AddConfiguration(builder.Configuration);
-    client.UseOrleansClient(c => c.UsePlatformClustering(builder.Configuration, clientStores));
-    using var host = client.Build();
-    await host.StartAsync();
+    using var host = await PlatformClustering.StartClientAsync(builder.Configuration);
     var result = await Grains.Analytics.FiguresRebuild.RunAsync(host.Services.GetRequiredService<IClusterClient>(), options);
     Console.WriteLine($"rebuild-figures: {result.Turns} turns into the tier figures, {result.Interventions} approval steps into the intervention figures ({result.Unreadable} unreadable events skipped)");
     await host.StopAsync();

@@ -77,7 +77,8 @@ internal static class DrillBench
             await portal.WaitReadyAsync(TimeSpan.FromSeconds(120));
             Console.WriteLine($"drill: cluster up in {started.Elapsed.TotalSeconds:0.0} s (portal at http://127.0.0.1:{portalPort})");
 
-            using var client = await StartClientAsync(settings);
+            // Silent: the drill prints what happened and ends with its result line; each process logs to its own file.
+            using var client = await PlatformClustering.StartClientAsync(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), LogLevel.None);
             var customers = new DrillCustomers(client.Services.GetRequiredService<IClusterClient>(), random);
             await customers.OpenSessionsAsync(48);
 
@@ -182,18 +183,6 @@ internal static class DrillBench
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try { return (await http.GetAsync($"http://127.0.0.1:{port}/")).IsSuccessStatusCode; }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
-    }
-
-    private static async Task<IHost> StartClientAsync(Dictionary<string, string?> settings)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.SetMinimumLevel(LogLevel.Error);
-        var stores = PlatformStoreOptions.From(builder.Configuration);
-        builder.UseOrleansClient(client => client.UsePlatformClustering(builder.Configuration, stores));
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 
     private static async Task Loop(TimeSpan period, Func<Task> step, CancellationToken stop)

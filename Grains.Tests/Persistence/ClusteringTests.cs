@@ -38,7 +38,7 @@ public sealed class ClusteringTests
 
         using var first = await StartSiloAsync(settings, kafka);
         using var second = await StartSiloAsync(settings, kafka);
-        using var client = await StartClientAsync(settings);
+        using var client = await PlatformClustering.StartClientAsync(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         var management = client.Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0);
         await Eventually.True(async () => (await management.GetHosts(onlyActive: true)).Count == 2, "both silos are active in the membership table");
 
@@ -74,18 +74,6 @@ public sealed class ClusteringTests
             silo.Services.AddSingleton<IChatClient>(new ScriptedModel());
             silo.AddAgentPlatform(kafka, stores: stores);
         });
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
-    }
-
-    private static async Task<IHost> StartClientAsync(Dictionary<string, string?> settings)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        var stores = PlatformStoreOptions.From(builder.Configuration);
-        builder.UseOrleansClient(client => client.UsePlatformClustering(builder.Configuration, stores));
         var host = builder.Build();
         await host.StartAsync();
         return host;

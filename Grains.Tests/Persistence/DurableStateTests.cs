@@ -40,9 +40,7 @@ public sealed class DurableStateTests
     [InlineData(StoreKind.Postgres)]
     public async Task A_policy_edit_a_quota_minute_a_paused_stage_and_a_held_message_survive_a_killed_silo(StoreKind kind)
     {
-        var stores = kind == StoreKind.Redis
-            ? new PlatformStoreOptions { Storage = StoreKind.Redis, Reminders = StoreKind.Redis, Redis = TestRedis.ConnectionString }
-            : new PlatformStoreOptions { Storage = StoreKind.Postgres, Reminders = StoreKind.Postgres, Postgres = await TestPostgres.NewDatabaseAsync() };
+        var stores = await StoresAsync(kind);
 
         string heldTurn, sessionId, parkedTurn, parkedSession, waitingTurn, waitingSession;
         int policyVersion;
@@ -72,8 +70,7 @@ public sealed class DurableStateTests
         }
         finally
         {
-            foreach (var silo in first.Silos.ToList()) await first.KillSiloAsync(silo);
-            await first.DisposeAsync();
+            await KillAsync(first);
         }
 
         var second = NewCluster(stores);
@@ -113,8 +110,7 @@ public sealed class DurableStateTests
         }
         finally
         {
-            await second.StopAllSilosAsync();
-            await second.DisposeAsync();
+            await StopAsync(second);
         }
     }
 
@@ -123,9 +119,7 @@ public sealed class DurableStateTests
     [InlineData(StoreKind.Postgres)]
     public async Task An_approval_deadline_fires_after_the_silo_is_killed_without_anyone_opening_the_queue(StoreKind kind)
     {
-        var stores = kind == StoreKind.Redis
-            ? new PlatformStoreOptions { Storage = StoreKind.Redis, Reminders = StoreKind.Redis, Redis = TestRedis.ConnectionString }
-            : new PlatformStoreOptions { Storage = StoreKind.Postgres, Reminders = StoreKind.Postgres, Postgres = await TestPostgres.NewDatabaseAsync() };
+        var stores = await StoresAsync(kind);
         // Deadlines of seconds, and a reminder that wakes the queue every few seconds instead of every minute.
         void ShortSla(IServiceCollection services)
         {
@@ -150,8 +144,7 @@ public sealed class DurableStateTests
         }
         finally
         {
-            foreach (var silo in first.Silos.ToList()) await first.KillSiloAsync(silo);
-            await first.DisposeAsync();
+            await KillAsync(first);
         }
 
         // Nobody opens the queue: only its reminder can wake it, and the safe default reaches the customer once.
@@ -168,8 +161,7 @@ public sealed class DurableStateTests
         }
         finally
         {
-            await second.StopAllSilosAsync();
-            await second.DisposeAsync();
+            await StopAsync(second);
         }
     }
 
@@ -178,9 +170,7 @@ public sealed class DurableStateTests
     [InlineData(StoreKind.Postgres)]
     public async Task Tier_figures_come_back_after_a_killed_silo(StoreKind kind)
     {
-        var stores = kind == StoreKind.Redis
-            ? new PlatformStoreOptions { Storage = StoreKind.Redis, Redis = TestRedis.ConnectionString }
-            : new PlatformStoreOptions { Storage = StoreKind.Postgres, Postgres = await TestPostgres.NewDatabaseAsync() };
+        var stores = await StoresAsync(kind);
         string tier;
         long turns;
         var first = NewCluster(stores);
@@ -204,8 +194,7 @@ public sealed class DurableStateTests
         }
         finally
         {
-            foreach (var silo in first.Silos.ToList()) await first.KillSiloAsync(silo);
-            await first.DisposeAsync();
+            await KillAsync(first);
         }
 
         var second = NewCluster(stores);
@@ -219,9 +208,26 @@ public sealed class DurableStateTests
         }
         finally
         {
-            await second.StopAllSilosAsync();
-            await second.DisposeAsync();
+            await StopAsync(second);
         }
+    }
+
+    /// <summary>Grain state and reminders in the store under test (clustering stays the test cluster's).</summary>
+    private static async Task<PlatformStoreOptions> StoresAsync(StoreKind kind) => kind == StoreKind.Redis
+        ? new PlatformStoreOptions { Storage = StoreKind.Redis, Reminders = StoreKind.Redis, Redis = TestRedis.ConnectionString }
+        : new PlatformStoreOptions { Storage = StoreKind.Postgres, Reminders = StoreKind.Postgres, Postgres = await TestPostgres.NewDatabaseAsync() };
+
+    /// <summary>No graceful shutdown: nothing is flushed or handed over.</summary>
+    private static async Task KillAsync(InProcessTestCluster cluster)
+    {
+        foreach (var silo in cluster.Silos.ToList()) await cluster.KillSiloAsync(silo);
+        await cluster.DisposeAsync();
+    }
+
+    private static async Task StopAsync(InProcessTestCluster cluster)
+    {
+        await cluster.StopAllSilosAsync();
+        await cluster.DisposeAsync();
     }
 
     private static async Task<(string Session, string Turn)> SendAsync(IClusterClient client, string tenant, string text)

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Hosting;
 
 namespace Grains.Hosting;
@@ -44,6 +45,22 @@ public static class PlatformClustering
         return stores.Clustering == StoreKind.Redis
             ? client.UseRedisClustering(o => o.ConfigurationOptions = stores.RedisOptions())
             : client.UseAdoNetClustering(o => { o.Invariant = GrainStores.PostgresInvariant; o.ConnectionString = stores.Postgres; });
+    }
+
+    /// <summary>
+    /// A started host with an Orleans client of the cluster <paramref name="settings"/> describe (its Orleans:* keys and
+    /// connection strings): for tools beside the silos (the rebuild command, the drill, tests).
+    /// </summary>
+    public static async Task<IHost> StartClientAsync(IConfiguration settings, LogLevel logLevel = LogLevel.Warning, CancellationToken cancellationToken = default)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddConfiguration(settings);
+        builder.Logging.SetMinimumLevel(logLevel);
+        var stores = PlatformStoreOptions.From(builder.Configuration);
+        builder.UseOrleansClient(client => client.UsePlatformClustering(builder.Configuration, stores));
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return host;
     }
 
     private static (string ServiceId, string ClusterId) Ids(IConfigurationSection orleans) =>
