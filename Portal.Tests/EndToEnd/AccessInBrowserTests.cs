@@ -106,6 +106,23 @@ public sealed class AccessInBrowserTests(PortalServer server) : IClassFixture<Po
     }
 
     [Fact]
+    public async Task Forwarded_headers_from_a_proxy_nobody_named_change_nothing()
+    {
+        using var http = PortalHttp.Client();
+        using var home = await http.SendAsync(PortalHttp.Forwarded(HttpMethod.Get, server.BaseUrl + "/", "https"));
+        Assert.Contains(PortalHttp.SetCookies(home), c => c.StartsWith("ap-customer=", StringComparison.Ordinal) && !PortalHttp.IsSecure(c));
+        Assert.False(home.Headers.Contains("Strict-Transport-Security"));
+    }
+
+    [Fact]
+    public async Task Head_of_the_home_page_answers_like_get()
+    {
+        using var http = PortalHttp.Client();
+        using var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, server.BaseUrl + "/"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, head.StatusCode);
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_refused_with_a_message_that_does_not_say_which_part_was_wrong()
     {
         var page = await server.NewPageAsync();

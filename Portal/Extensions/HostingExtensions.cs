@@ -1,4 +1,5 @@
 using Grains.Hosting;
+using Microsoft.AspNetCore.Routing;
 using MudBlazor.Services;
 using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
@@ -34,6 +35,7 @@ public static class HostingExtensions
                 silo.AddAgentPlatform(kafka, stores: stores);
                 silo.AddDashboard();
             });
+        builder.AddTrustedProxies();
         builder.AddPortalSecurity();
         builder.Services.AddSingleton<LoginThrottle>();
         // Intervention figures, Orleans' and the runtime's own meters, for Prometheus on /metrics.
@@ -51,6 +53,7 @@ public static class HostingExtensions
 
     public static WebApplication MapPortal(this WebApplication app)
     {
+        app.UseTrustedProxies(); // first: everything after sees the client's scheme and address
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseSecurityHeaders();
         app.UseCustomerBrowserCookie();
@@ -63,7 +66,10 @@ public static class HostingExtensions
         app.MapAccountEndpoints();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization(StaffPolicies.Operators);
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode()
+            // Pages answer HEAD like GET (uptime checks, link checkers); Blazor maps only GET and POST, and the last
+            // method metadata wins.
+            .Add(endpoint => endpoint.Metadata.Add(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head, HttpMethods.Post])));
         return app;
     }
 }
