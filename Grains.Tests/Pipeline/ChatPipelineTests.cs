@@ -181,9 +181,10 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
     }
 
     [Fact]
-    public async Task A_turn_written_by_hand_with_a_plain_producer_is_answered_and_an_unusable_one_is_dead_lettered()
+    public async Task A_turn_written_by_hand_with_a_plain_producer_is_answered_on_the_topics_and_an_unusable_one_is_dead_lettered()
     {
-        var (chat, session) = await pipeline.OpenAsync("harbor-bank");
+        // A tool's session: no customer opened it in the portal, so the outcome is on the topics, for the tool.
+        var session = "tool-" + Guid.NewGuid().ToString("N");
         using (var producer = TestKafka.PlainProducer())
         {
             Headers Headers(string id) => new()
@@ -198,48 +199,21 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
             await producer.ProduceAsync(pipeline.Topic(Topics.UserMessagesRaw), new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(session), Value = """{"hello":"world"}"""u8.ToArray(), Headers = Headers("nonsense-1") });
         }
 
-        var answer = await PipelineCluster.AnswerTo(chat, "bytool01");
-        Assert.Equal(LineStatus.Answered, answer.Status);
-        Assert.Contains("Harbor Visa", answer.Text);
+        var answer = Parse(OnlyEvent(Topics.AgentResponsesFinal, session));
+        Assert.Equal("bytool01", answer.TurnId);
+        Assert.Contains("Harbor Visa", answer.Answer);
         var request = OnlyEvent(Topics.AgentRequestsPro, session);
         Assert.Contains("\"tier\":\"pro\"", Encoding.UTF8.GetString(request.Message.Value));
 
+        // The unusable one, as it was written, with the reason in a header.
         var dead = OnlyEvent(Topics.DeadLetter, session);
-        Assert.Equal("pipeline.event.invalid", Header(dead, "ce_type"));
-        var invalid = System.Text.Json.JsonSerializer.Deserialize<InvalidEvent>(dead.Message.Value, CloudEventJson.Options)!;
-        Assert.Equal(("nonsense-1", "input-guardrail"), (invalid.EventId, invalid.Stage));
-        Assert.Contains("turnId", invalid.Reason);
-        Assert.Equal("""{"hello":"world"}""", invalid.Data);
-    }
-
-    [Fact]
-    public async Task A_turn_whose_stage_fails_is_retried_and_completes_once_the_cause_is_fixed()
-    {
-        // A tenant the platform does not know yet: the input stage fails on every delivery.
-        var tenantId = "late-" + Guid.NewGuid().ToString("N")[..8];
-        var session = "s-" + Guid.NewGuid().ToString("N");
-        var turnId = Guid.NewGuid().ToString("N")[..16];
-        using (var producer = TestKafka.PlainProducer())
-        {
-            var turn = new ChatTurn { TurnId = turnId, TenantId = tenantId, SessionId = session, Tier = Tier.Pro, Text = "Do you sell a bike helmet?", SubmittedAt = DateTimeOffset.UtcNow };
-            var e = ChatEvents.For(turn, ChatEventTypes.MessageReceived, "received", "/tests");
-            await producer.ProduceAsync(pipeline.Topic(Topics.UserMessagesRaw), new Message<byte[], byte[]>
-            {
-                Key = Encoding.UTF8.GetBytes(session), Value = CloudEventKafkaMapping.ToValue(e), Headers = CloudEventKafkaMapping.ToHeaders(e),
-            });
-        }
-        // The stage has tried (and failed) once the unknown tenant's grain was asked for its profile.
-        var management = pipeline.Client.GetGrain<IManagementGrain>(0);
-        await Eventually.True(async () => (await management.GetActiveGrains(GrainType.Create("tenant"))).Any(g => g.Key.ToString() == tenantId),
-            "the input stage looked the unknown tenant up and failed");
-
-        await pipeline.Client.GetGrain<ITenantDirectoryGrain>(0).Register(DemoTenants.VeloCorner with { TenantId = tenantId, Name = "Late Bikes" });
-        var chat = pipeline.Client.GetGrain<IConversationGrain>(session);
-        await chat.Open(tenantId);
-
-        var answer = await PipelineCluster.AnswerTo(chat, turnId);
-        Assert.Equal(LineStatus.Answered, answer.Status);
-        Assert.Contains("bike helmet", Encoding.UTF8.GetString(OnlyEvent(Topics.UserMessagesCleaned, session).Message.Value));
+        Assert.Equal(("nonsense-1", "chat.message.received"), (Header(dead, "ce_id"), Header(dead, "ce_type")));
+        Assert.Contains("turnId", Header(dead, "dlq_reason"));
+        Assert.StartsWith("input-guardrail:", Header(dead, "dlq_reason"));
+        Assert.Equal(pipeline.Topic(Topics.UserMessagesRaw), Header(dead, "dlq_topic"));
+        Assert.Equal("""{"hello":"world"}""", Encoding.UTF8.GetString(dead.Message.Value));
+        // Nothing is stored for a session nobody opened.
+        Assert.Null(await pipeline.Client.GetGrain<IConversationGrain>(session).View());
     }
 
     [Fact]

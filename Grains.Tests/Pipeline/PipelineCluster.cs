@@ -68,7 +68,7 @@ public class PipelineCluster : IAsyncLifetime
 
 /// <summary>
 /// The catalog responder, except that a question containing "[[fail]]" makes the model throw and
-/// "[[hang]]" makes it never answer, the ways a real endpoint fails, so failure paths can be driven from tests.
+/// "[[hang]]" makes it never answer and "[[empty]]" answer only white space, the ways a real endpoint fails, so failure paths can be driven from tests.
 /// </summary>
 public sealed class ScriptedModel : IChatClient
 {
@@ -90,6 +90,8 @@ public sealed class ScriptedModel : IChatClient
         foreach (var (marker, answer) in Scripted)
             if (list.Last().Text.Contains(marker, StringComparison.Ordinal))
                 return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answer)) { ModelId = "scripted" });
+        if (list.Last().Text.Contains("[[empty]]", StringComparison.Ordinal))
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, " \n ")) { ModelId = "scripted" });
         if (list.Last().Text.Contains("[[hang]]", StringComparison.Ordinal))
             return Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith<ChatResponse>(_ => throw new OperationCanceledException(cancellationToken), TaskScheduler.Default);
         return _inner.GetResponseAsync(list, options, cancellationToken);

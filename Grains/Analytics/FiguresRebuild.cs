@@ -37,8 +37,10 @@ public static class FiguresRebuild
             {
                 if (TurnOutcomes.Of(e.Type) is not { } outcome) continue;
                 var turn = e.DataAs<ChatTurn>();
-                if (turn is null) { unreadable++; continue; }
-                var figures = new TurnFigures(outcome, turn.TenantId, (e.Time - turn.SubmittedAt).TotalMilliseconds, turn.ModelMilliseconds ?? 0,
+                // Only turns the platform received (stamped by the input guardrail) and that pass the stages' checks: a
+                // forged outcome the conversation dead-lettered must not count here either.
+                if (turn is null || turn.ReceivedAt is not { } received || TurnChecks.Shape(turn, turn.SessionId, answered: true) is not null) { unreadable++; continue; }
+                var figures = new TurnFigures(outcome, turn.TenantId, Math.Max(0, (e.Time - received).TotalMilliseconds), turn.ModelMilliseconds ?? 0,
                     turn.QueueMilliseconds ?? 0, turn.Degraded, turn.BusyNotified, e.Time);
                 if (!turns.TryGetValue(turn.TurnId, out var seen) || seen.Figures.At > e.Time) turns[turn.TurnId] = (turn.Tier, figures);
             }

@@ -95,7 +95,7 @@ public sealed class ApprovalQueueGrain(
             var released = item.Turn with
             {
                 DecidedBy = by,
-                Verdict = new Verdict("approval", VerdictDecision.Allow, "moderator.released", $"released by {by}", ""),
+                Verdict = new Verdict(Pipeline.TurnChecks.ApprovalStage, VerdictDecision.Allow, "moderator.released", $"released by {by}", ""),
             };
             await PublishAsync(Stage.TierRouter, Topics.UserMessagesCleaned, released, ChatEventTypes.MessageReleased, "released");
             return await CompleteAsync(entry, "released", by, null, null, InterventionStep.Released, "Released: the assistant answers the customer now.");
@@ -131,7 +131,7 @@ public sealed class ApprovalQueueGrain(
         {
             Answer = replacement,
             DecidedBy = by,
-            Verdict = new Verdict("approval", VerdictDecision.Flag, "moderator.rejected", reason, replacement),
+            Verdict = new Verdict(Pipeline.TurnChecks.ApprovalStage, VerdictDecision.Flag, "moderator.rejected", reason, replacement),
         }, ChatEventTypes.ResponseRejected, "rejected");
 
     private async Task<ApprovalDecision> CompleteAsync(ApprovalEntry entry, string outcome, string by, string? finalText, string? reason,

@@ -67,9 +67,13 @@ public interface IConversationGrain : IGrainWithStringKey
 public static class ConversationLimits
 {
     public const int MaxMessageLength = 1000;
+    /// <summary>Longer model answers are cut here (with an ellipsis); longer answers on the topics are refused.</summary>
+    public const int MaxAnswerLength = 8000;
     public const int MaxMessagesPerWindow = 5;
     public static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan ObserverLease = TimeSpan.FromMinutes(2);
+
+    public static string Cut(string answer) => answer.Length <= MaxAnswerLength ? answer : answer[..(MaxAnswerLength - 1)] + "…";
 }
 
 /// <summary>A browser tried to read or post to a conversation another browser opened.</summary>

@@ -39,7 +39,10 @@ public sealed class ConversationGrain(
     {
         var provider = this.GetStreamProvider(Stage.Delivery.Name);
         foreach (var topic in Stage.Delivery.Topics)
-            await provider.GetStream<CloudEvent>(StreamId.Create(topic, SessionId)).SubscribeAsync(OnOutcomeAsync);
+        {
+            var stream = StreamId.Create(topic, SessionId);
+            await provider.GetStream<CloudEvent>(stream).SubscribeAsync((e, token) => OnOutcomeAsync(stream, e, token));
+        }
     }
 
     public async Task<ConversationView> Open(string tenantId, string? owner = null)
@@ -136,11 +139,16 @@ public sealed class ConversationGrain(
         return new SendResult(true, turn.TurnId, null);
     }
 
-    private async Task OnOutcomeAsync(CloudEvent e, StreamSequenceToken? token)
+    private async Task OnOutcomeAsync(StreamId from, CloudEvent e, StreamSequenceToken? token)
     {
         try
         {
-            await ApplyOutcomeAsync(e);
+            if (Refusal(e, out var turn) is { } reason)
+                await DeadLetters.SendAsync(ServiceProvider, Stage.Delivery.Name, from, e, token, $"{Stage.Delivery.Name}: {reason}");
+            else if (state.State.TenantId is null)
+                await OutcomeWithoutConversationAsync(e, turn!);
+            else
+                await ApplyOutcomeAsync(e, turn!);
         }
         catch
         {
@@ -151,9 +159,29 @@ public sealed class ConversationGrain(
         }
     }
 
-    private async Task ApplyOutcomeAsync(CloudEvent e)
+    /// <summary>
+    /// Why an outcome is refused (dead-lettered, never shown): not a chat turn, outside the limits, or, in an open
+    /// conversation, for a turn its customer never sent, or an answer no output guardrail allowed. Whoever can write
+    /// the outcome topics can still forge a verdict: the ACLs in docs/OPERATIONS.md keep them to the platform.
+    /// </summary>
+    private string? Refusal(CloudEvent e, out ChatTurn? turn)
     {
-        var turn = ChatEvents.Turn(e);
+        turn = null;
+        try { turn = ChatEvents.Turn(e); }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException) { return $"not a chat turn: {ex.Message}"; }
+        if (TurnChecks.Shape(turn, SessionId, answered: true) is { } shape) return shape;
+        if (state.State.TenantId is null) return null;
+        if (!string.Equals(turn.TenantId, state.State.TenantId, StringComparison.Ordinal))
+            return $"turn {turn.TurnId} names tenant '{turn.TenantId}', but conversation {SessionId} belongs to '{state.State.TenantId}'";
+        var turnId = turn.TurnId;
+        if (!state.State.Lines.Exists(l => l.TurnId == turnId && l.Role == Speaker.Customer))
+            return $"{e.Type} for turn {turnId}, which the customer of conversation {SessionId} never sent";
+        if (e.Type == ChatEventTypes.ResponseFinal && TurnChecks.PassedOutput(turn) is { } output) return $"{e.Type} for turn {turnId}: {output}";
+        return null;
+    }
+
+    private async Task ApplyOutcomeAsync(CloudEvent e, ChatTurn turn)
+    {
         if (e.Type == ChatEventTypes.ResponseHeld)
         {
             await HoldAsync(turn);
@@ -188,14 +216,49 @@ public sealed class ConversationGrain(
             ChatEventTypes.ResponseShed => (LineStatus.Throttled, turn.Verdict?.CustomerMessage ?? "", "The assistant is very busy."),
             _ => (LineStatus.Failed, "", $"unexpected event type {e.Type}"),
         };
+        if (string.IsNullOrWhiteSpace(answer))
+        {
+            // An empty answer is no answer: the customer gets the business's fallback, and the turn counts as failed.
+            var tenant = await GrainFactory.GetGrain<ITenantGrain>(turn.TenantId).GetProfile();
+            (status, answer, note, outcome) = (LineStatus.Failed, tenant?.FallbackAnswer ?? Pipeline.ModelStageGrain.UnavailableMessage, "The assistant gave no answer.", TurnOutcome.Failed);
+        }
         var now = time.GetUtcNow();
+        var asked = state.State.Lines.Find(l => l.TurnId == turn.TurnId && l.Role == Speaker.Customer)!;
         SetCustomerStatus(turn.TurnId, status);
         Upsert(new ChatLine(turn.TurnId, Speaker.Assistant, answer, status, now, note));
         await state.WriteStateAsync();
-
-        GrainFactory.GetGrain<ITierGrain>(turn.Tier.ToString()).Record(new TurnFigures(outcome, turn.TenantId, (now - turn.SubmittedAt).TotalMilliseconds,
-            turn.ModelMilliseconds ?? 0, turn.QueueMilliseconds ?? 0, turn.Degraded, turn.BusyNotified)).Ignore();
+        // Latency from when this conversation took the message (the platform's receipt), never a producer's claim.
+        Record(outcome, turn, (now - asked.At).TotalMilliseconds);
     }
+
+    private readonly HashSet<string> _recordedWithoutConversation = [];
+
+    /// <summary>
+    /// A turn that a tool wrote to Kafka for a session no customer opened here: its outcomes are on the topics for that
+    /// tool, and the SLA figures count it, from the platform's receipt; nothing is stored and nothing shown. A hold still
+    /// reaches its team.
+    /// </summary>
+    private async Task OutcomeWithoutConversationAsync(CloudEvent e, ChatTurn turn)
+    {
+        if (e.Type == ChatEventTypes.ResponseHeld)
+        {
+            await GrainFactory.GetGrain<Approvals.IApprovalQueueGrain>(Approvals.Teams.ForRule(turn.Verdict?.Rule))
+                .Add(new Approvals.ApprovalItem(turn, time.GetUtcNow()) { Kind = HoldKindOf(turn), Team = Approvals.Teams.ForRule(turn.Verdict?.Rule) });
+            return;
+        }
+        if (TurnOutcomes.Of(e.Type) is not { } outcome || !_recordedWithoutConversation.Add(turn.TurnId)) return;
+        var now = time.GetUtcNow();
+        Record(outcome, turn, turn.ReceivedAt is { } received ? (now - received).TotalMilliseconds : 0);
+    }
+
+    private void Record(TurnOutcome outcome, ChatTurn turn, double latencyMs) =>
+        GrainFactory.GetGrain<ITierGrain>(turn.Tier.ToString()).Record(new TurnFigures(outcome, turn.TenantId, Math.Max(0, latencyMs),
+            turn.ModelMilliseconds ?? 0, turn.QueueMilliseconds ?? 0, turn.Degraded, turn.BusyNotified)).Ignore();
+
+    private static Approvals.HoldKind HoldKindOf(ChatTurn turn) =>
+        turn.FallbackSent ? Approvals.HoldKind.Correction
+        : turn.Verdict?.Stage == Stage.InputGuardrail.Name ? Approvals.HoldKind.Message
+        : Approvals.HoldKind.Answer;
 
     /// <summary>
     /// A held answer or message: the customer sees that a person is reviewing it; the team's queue gets
@@ -203,9 +266,7 @@ public sealed class ConversationGrain(
     /// </summary>
     private async Task HoldAsync(ChatTurn turn)
     {
-        var kind = turn.FallbackSent ? Approvals.HoldKind.Correction
-            : turn.Verdict?.Stage == Stage.InputGuardrail.Name ? Approvals.HoldKind.Message
-            : Approvals.HoldKind.Answer;
+        var kind = HoldKindOf(turn);
         var queued = new Approvals.ApprovalItem(turn, time.GetUtcNow()) { Kind = kind, Team = Approvals.Teams.ForRule(turn.Verdict?.Rule) };
         if (kind == Approvals.HoldKind.Correction)
         {

@@ -38,6 +38,11 @@ public sealed record ChatTurn
     [Id(16)] public bool Degraded { get; init; }
     /// <summary>The customer was told "we're busy, we'll answer shortly" while this waited.</summary>
     [Id(17)] public bool BusyNotified { get; init; }
+    /// <summary>
+    /// When the platform received the turn (stamped by the input guardrail, whatever the producer wrote). Latency
+    /// figures start here, never at the producer's <see cref="SubmittedAt"/> claim.
+    /// </summary>
+    [Id(18)] public DateTimeOffset? ReceivedAt { get; init; }
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Grains.Guardrails;
+using Microsoft.Extensions.DependencyInjection;
 using Streaming.Kafka.Events;
 
 namespace Grains.Pipeline;
@@ -12,10 +13,15 @@ public interface IInputGuardrailStageGrain : IGrainWithStringKey;
 /// names; the customer is told a person is looking at it.
 /// </summary>
 [ImplicitStreamSubscription(Topics.UserMessagesRaw)]
-public sealed class InputGuardrailStageGrain(GuardrailChains chains, ModelJudge judge) : StageGrain(Stage.InputGuardrail), IInputGuardrailStageGrain
+public sealed class InputGuardrailStageGrain(
+    GuardrailChains chains,
+    ModelJudge judge,
+    [FromKeyedServices(Scheduling.PlatformClock.Key)] TimeProvider clock) : StageGrain(Stage.InputGuardrail), IInputGuardrailStageGrain
 {
     protected override async Task HandleAsync(CloudEvent e, ChatTurn turn)
     {
+        // The platform's receipt: what latency is measured from, whatever the producer claims in submittedAt.
+        turn = turn with { ReceivedAt = clock.GetUtcNow() };
         var tenant = await TenantAsync(turn);
         var outcome = await chains.Input.RunAsync(tenant, turn.Text);
         // The optional LLM judge is asked only when the fast detectors let the text through.

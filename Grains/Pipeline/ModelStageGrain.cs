@@ -34,6 +34,8 @@ public sealed class ModelStageGrain(
     public const string BusyMessage = "We're very busy right now — your answer will follow shortly. Thanks for your patience!";
     public const string ShedMessage = "Sorry — our assistant is very busy right now and can't take your question. Please try again in a few minutes.";
 
+    protected override string? Precondition(CloudEvent e, ChatTurn turn) => TurnChecks.PassedInput(turn);
+
     protected override async Task HandleAsync(CloudEvent e, ChatTurn turn)
     {
         var tenant = await TenantAsync(turn);
@@ -68,12 +70,14 @@ public sealed class ModelStageGrain(
             try
             {
                 var response = await backends.Client(lease.Backend).GetResponseAsync(PromptBuilder.For(tenant, turn.Text), cancellationToken: timeout.Token);
+                // An empty answer is no answer: the backend failed this request, like an error.
+                if (string.IsNullOrWhiteSpace(response.Text)) throw new InvalidDataException("the model returned an empty answer");
                 var tokens = (int?)response.Usage?.TotalTokenCount ?? estimate;
                 lease.Complete(success: true, tokens);
                 GrainFactory.GetGrain<ITenantQuotaGrain>(turn.TenantId).RecordTokens(tokens).Ignore();
                 await PublishAsync(Topics.AgentResponsesRaw, turn with
                 {
-                    Answer = response.Text,
+                    Answer = Conversations.ConversationLimits.Cut(response.Text),
                     ModelName = response.ModelId ?? backends.DisplayName(lease.Backend),
                     ModelMilliseconds = (clock.GetUtcNow() - started).TotalMilliseconds,
                     QueueMilliseconds = queued.TotalMilliseconds,

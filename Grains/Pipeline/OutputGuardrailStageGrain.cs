@@ -14,6 +14,11 @@ public interface IOutputGuardrailStageGrain : IGrainWithStringKey;
 [ImplicitStreamSubscription(Topics.AgentResponsesRaw)]
 public sealed class OutputGuardrailStageGrain(GuardrailChains chains, ModelJudge judge) : StageGrain(Stage.OutputGuardrail), IOutputGuardrailStageGrain
 {
+    protected override string? Precondition(CloudEvent e, ChatTurn turn) =>
+        turn.Answer is null ? "it carries no answer (agent.responses.raw is written by the model stage)" : TurnChecks.PassedInput(turn);
+
+    protected override bool ChecksAnswer => true;
+
     protected override async Task HandleAsync(CloudEvent e, ChatTurn turn)
     {
         var tenant = await TenantAsync(turn);

@@ -25,13 +25,16 @@ public abstract class StageGrain(Stage stage) : Grain
     {
         var provider = this.GetStreamProvider(stage.Name);
         foreach (var topic in stage.Topics)
-            await provider.GetStream<CloudEvent>(StreamId.Create(topic, SessionId)).SubscribeAsync(OnEventAsync);
+        {
+            var stream = StreamId.Create(topic, SessionId);
+            await provider.GetStream<CloudEvent>(stream).SubscribeAsync((e, token) => OnEventAsync(stream, e, token));
+        }
     }
 
-    private async Task OnEventAsync(CloudEvent e, StreamSequenceToken? token)
+    private async Task OnEventAsync(StreamId from, CloudEvent e, StreamSequenceToken? token)
     {
         if (_handled.Contains(e.Id)) return;
-        await ProcessAsync(e);
+        await ProcessAsync(from, e, token);
         // Remembered only once handled: if handling failed (a grain it called was on a dead silo,
         // Kafka refused the produce), the redelivery must run it again, not skip it as a duplicate.
         _handled.Add(e.Id);
@@ -39,8 +42,11 @@ public abstract class StageGrain(Stage stage) : Grain
         if (_handledOrder.Count > 512) _handled.Remove(_handledOrder.Dequeue());
     }
 
-    private async Task ProcessAsync(CloudEvent e)
+    private async Task ProcessAsync(StreamId from, CloudEvent e, StreamSequenceToken? token)
     {
+        // Whoever wrote the event, a stage handles only what it can trust: a chat turn within the chat box's limits,
+        // with the verdicts of the stages before it. Anything else is refused at once, with the reason, and never
+        // retried (retrying a wrong event only holds up its partition).
         ChatTurn turn;
         try
         {
@@ -48,18 +54,34 @@ public abstract class StageGrain(Stage stage) : Grain
         }
         catch (Exception ex) when (ex is JsonException or InvalidDataException)
         {
-            // A well-formed CloudEvent whose data is not a chat turn: retrying cannot help, so park
-            // it on the dead-letter topic with the reason instead of failing the delivery.
-            await this.GetStreamProvider(stage.Name)
-                .GetStream<CloudEvent>(StreamId.Create(Topics.DeadLetter, SessionId))
-                .OnNextAsync(CloudEvent.Create("pipeline.event.invalid", "/stages/" + stage.Name,
-                    new InvalidEvent(stage.Name, e.Id, e.Type, ex.Message, e.Data), id: e.Id + ".invalid"));
+            await RefuseAsync(from, e, token, $"not a chat turn: {ex.Message}");
+            return;
+        }
+        if ((TurnChecks.Shape(turn, SessionId, answered: ChecksAnswer) ?? Precondition(e, turn)) is { } problem)
+        {
+            await RefuseAsync(from, e, token, problem);
             return;
         }
         // Turns written by other tools may carry only a traceparent header, or no trace at all.
         if (turn.TraceId is null) turn = turn with { TraceId = TraceIdOf(e.TraceParent) ?? Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) };
-        await HandleAsync(e, turn);
+        try
+        {
+            await HandleAsync(e, turn);
+        }
+        catch (UnusableEventException ex)
+        {
+            await RefuseAsync(from, e, token, ex.Message);
+        }
     }
+
+    /// <summary>What this stage requires of a turn beyond its shape (e.g. the input guardrail's verdict); null when it may go on.</summary>
+    protected virtual string? Precondition(CloudEvent e, ChatTurn turn) => null;
+
+    /// <summary>Stages after the model also check the answer's length.</summary>
+    protected virtual bool ChecksAnswer => false;
+
+    private Task RefuseAsync(StreamId from, CloudEvent e, StreamSequenceToken? token, string reason) =>
+        DeadLetters.SendAsync(ServiceProvider, stage.Name, from, e, token, $"{stage.Name}: {reason}");
 
     private static string? TraceIdOf(string? traceParent) =>
         traceParent?.Split('-') is [_, { Length: 32 } traceId, _, _] ? traceId : null;
@@ -81,13 +103,11 @@ public abstract class StageGrain(Stage stage) : Grain
                 .WithExtension("tenantid", turn.TenantId).WithExtension("sessionid", turn.SessionId)
                 .WithExtension("tier", turn.Tier.ToString().ToLowerInvariant()));
 
+    /// <summary>The turn's tenant; an unknown tenant makes the event unusable (dead-lettered naming the tenant, not retried).</summary>
     protected async Task<TenantProfile> TenantAsync(ChatTurn turn) =>
         await GrainFactory.GetGrain<ITenantGrain>(turn.TenantId).GetProfile()
-        ?? throw new InvalidOperationException($"Tenant '{turn.TenantId}' of turn {turn.TurnId} is unknown.");
+        ?? throw new UnusableEventException($"tenant '{turn.TenantId}' of turn {turn.TurnId} is not known to the platform");
 }
-
-/// <summary>What a stage could not use, as written to the dead-letter topic.</summary>
-public sealed record InvalidEvent(string Stage, string EventId, string EventType, string Reason, string Data);
 
 /// <summary>One guardrail evaluation as published on <c>guardrail.verdicts</c>.</summary>
 public sealed record GuardrailEvaluation(string TurnId, string TenantId, string Stage, Verdict Decision, IReadOnlyList<Verdict> Verdicts, double Microseconds);

@@ -11,6 +11,8 @@ public interface ITierRouterStageGrain : IGrainWithStringKey;
 [ImplicitStreamSubscription(Topics.UserMessagesCleaned)]
 public sealed class TierRouterStageGrain() : StageGrain(Stage.TierRouter), ITierRouterStageGrain
 {
+    protected override string? Precondition(CloudEvent e, ChatTurn turn) => TurnChecks.PassedInput(turn);
+
     protected override async Task HandleAsync(CloudEvent e, ChatTurn turn)
     {
         var tier = (await TenantAsync(turn)).Tier;

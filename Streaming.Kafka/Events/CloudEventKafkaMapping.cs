@@ -11,6 +11,9 @@ namespace Streaming.Kafka.Events;
 /// headers, <c>content-type</c> is <c>application/json</c>, the value is the data.
 /// Extensions listed in <see cref="PlainHeaderExtensions"/> are written without prefix, as the
 /// platform's operators and non-Orleans consumers read them (<c>traceparent</c>, <c>tenantid</c>...).
+/// Extensions named <c>dlq…</c> (a dead letter's reason and origin) are the <c>dlq_…</c> headers the dead-letter
+/// topic carries however the letter was written (by a receiver that could not parse a message, or by a stage that
+/// refused an event), so tools read one set of headers.
 /// </summary>
 public static class CloudEventKafkaMapping
 {
@@ -34,9 +37,16 @@ public static class CloudEventKafkaMapping
         if (e.Subject is not null) headers.Add("ce_subject", Utf8(e.Subject));
         if (e.TraceParent is not null) headers.Add("traceparent", Utf8(e.TraceParent));
         foreach (var (name, value) in e.Extensions)
-            headers.Add(PlainHeaderExtensions.Contains(name) ? name : "ce_" + name, Utf8(value));
+            headers.Add(HeaderOf(name), Utf8(value));
         return headers;
     }
+
+    public const string DeadLetterPrefix = "dlq";
+
+    private static string HeaderOf(string extension) =>
+        PlainHeaderExtensions.Contains(extension) ? extension
+        : extension.StartsWith(DeadLetterPrefix, StringComparison.Ordinal) && extension.Length > DeadLetterPrefix.Length ? "dlq_" + extension[DeadLetterPrefix.Length..]
+        : "ce_" + extension;
 
     public static byte[] ToValue(CloudEvent e) => Encoding.UTF8.GetBytes(e.Data);
 
@@ -73,6 +83,7 @@ public static class CloudEventKafkaMapping
                     default:
                         if (h.Key.StartsWith("ce_", StringComparison.Ordinal)) extensions[h.Key[3..]] = text;
                         else if (PlainHeaderExtensions.Contains(h.Key)) extensions[h.Key] = text;
+                        else if (h.Key.StartsWith("dlq_", StringComparison.Ordinal) && h.Key.Length > 4) extensions[DeadLetterPrefix + h.Key[4..]] = text;
                         break;
                 }
             }
