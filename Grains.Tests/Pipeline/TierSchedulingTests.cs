@@ -393,3 +393,52 @@ public sealed class TierFailoverTests(TierFailoverCluster tiers) : IClassFixture
         Assert.All(raw, m => Assert.Equal("backup", System.Text.Json.JsonSerializer.Deserialize<ChatTurn>(m.Message.Value, global::Streaming.Kafka.Events.CloudEventJson.Options)!.Backend));
     }
 }
+
+public sealed class FairUseCluster : TierPipelineCluster;
+
+/// <summary>One visitor opening conversation after conversation cannot use up what a tenant's customers share.</summary>
+public sealed class FairUseTests(FairUseCluster tiers) : IClassFixture<FairUseCluster>
+{
+    [Fact]
+    public async Task One_client_is_limited_to_its_share_of_the_tenants_minute_and_every_other_customer_is_still_answered()
+    {
+        tiers.Model.Open();
+        var tenant = tiers.Client.GetGrain<ITenantGrain>("velo-corner");
+        var profile = (await tenant.GetProfile())!;
+        await tenant.SetProfile(profile with { Limits = new QuotaLimits { RequestsPerMinute = 8 } }); // a browser 3 a minute, an address 4
+        try
+        {
+            // A visitor opens a fresh conversation for every message (the per-conversation limit never applies).
+            async Task<ChatLine> AskInNewConversationAsync(string browser, string address)
+            {
+                var chat = tiers.Client.GetGrain<IConversationGrain>("fair-" + Guid.NewGuid().ToString("N"));
+                await chat.Open("velo-corner", browser);
+                var sent = await chat.Send("Do you sell bike helmets?", address);
+                Assert.True(sent.Accepted, sent.Error);
+                return await PipelineCluster.AnswerTo(chat, sent.TurnId!);
+            }
+            var flood = new List<ChatLine>();
+            for (var i = 0; i < 5; i++) flood.Add(await AskInNewConversationAsync("visitor-browser", "203.0.113.9"));
+            Assert.Equal([.. Enumerable.Repeat(LineStatus.Answered, 3), LineStatus.Throttled, LineStatus.Throttled], flood.Select(l => l.Status));
+            Assert.Contains("other customers get their turn", flood[3].Text);
+            Assert.Contains("try again in", flood[3].Text);
+
+            // Clearing cookies helps once: the address has its own, larger share.
+            Assert.Equal(LineStatus.Answered, (await AskInNewConversationAsync("visitor-new-cookie", "203.0.113.9")).Status);
+            Assert.Equal(LineStatus.Throttled, (await AskInNewConversationAsync("visitor-third-cookie", "203.0.113.9")).Status);
+
+            // Everyone else is still answered: the refused messages used none of the tenant's minute.
+            for (var i = 0; i < 4; i++)
+                Assert.Equal(LineStatus.Answered, (await AskInNewConversationAsync($"customer-{i}", $"198.51.100.{i + 1}")).Status);
+            var usage = await tiers.Client.GetGrain<ITenantQuotaGrain>("velo-corner").Status();
+            Assert.Equal((8, 3), (usage.RequestsLastMinute, (int)usage.Refused)); // 3 + 1 + 4 admitted; 3 refused by fair use
+
+            tiers.Clock.Advance(TimeSpan.FromSeconds(61));
+            Assert.Equal(LineStatus.Answered, (await AskInNewConversationAsync("visitor-browser", "203.0.113.9")).Status);
+        }
+        finally
+        {
+            await tenant.SetProfile(profile);
+        }
+    }
+}

@@ -10,13 +10,13 @@ public static class ConversationCalls
     /// had just died and the cluster had not noticed yet), so the customer does not see an error for it. Anything
     /// else (a timeout: the message may have been accepted) is left to the caller, as a retry could send it twice.
     /// </summary>
-    public static async Task<SendResult> SendAsync(this IConversationGrain grain, string text, int attempts = 6)
+    public static async Task<SendResult> SendAsync(this IConversationGrain grain, string text, string? clientAddress = null, int attempts = 6)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await grain.Send(text);
+                return await grain.Send(text, clientAddress);
             }
             catch (OrleansMessageRejectionException) when (attempt < attempts)
             {

@@ -55,8 +55,12 @@ public interface IConversationGrain : IGrainWithStringKey
 
     [Alias("view")] Task<ConversationView?> View();
 
-    /// <summary>Accepts a message once Kafka has it (acks=all), or says why not (length, rate, unknown session).</summary>
-    [Alias("send")] Task<SendResult> Send(string text);
+    /// <summary>
+    /// Accepts a message once Kafka has it (acks=all), or says why not (length, rate, unknown session).
+    /// <paramref name="clientAddress"/> (the sender's network address) and the browser the session is bound to make
+    /// the per-client fair-use limit, in front of the tenant's quota.
+    /// </summary>
+    [Alias("send")] Task<SendResult> Send(string text, string? clientAddress = null);
 
     /// <summary>Watch for new lines; call again within <see cref="ConversationLimits.ObserverLease"/> to stay subscribed.</summary>
     [Alias("subscribe")] Task Subscribe(IConversationObserver observer);

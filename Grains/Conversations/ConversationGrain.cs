@@ -89,7 +89,7 @@ public sealed class ConversationGrain(
     private ConversationView ViewOf(TenantProfile tenant) =>
         new(SessionId, tenant.TenantId, tenant.Name, tenant.Tier, tenant.Greeting, state.State.Lines.ToList());
 
-    public async Task<SendResult> Send(string text)
+    public async Task<SendResult> Send(string text, string? clientAddress = null)
     {
         text = (text ?? "").Trim();
         if (state.State.TenantId is null) return SendResult.Refused("This chat session has not been opened yet.");
@@ -117,6 +117,7 @@ public sealed class ConversationGrain(
             Text = text,
             SubmittedAt = now,
             TraceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()),
+            Clients = Scheduling.ClientKeys.Of(state.State.Owner, clientAddress),
         };
         try
         {

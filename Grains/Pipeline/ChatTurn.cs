@@ -43,6 +43,11 @@ public sealed record ChatTurn
     /// figures start here, never at the producer's <see cref="SubmittedAt"/> claim.
     /// </summary>
     [Id(18)] public DateTimeOffset? ReceivedAt { get; init; }
+    /// <summary>
+    /// Who sent it, as opaque keys for the per-client fair-use limit (<see cref="Scheduling.ClientKeys"/>: a hash of the
+    /// browser's cookie, of its network address); empty for tools, which the tenant's own quota covers.
+    /// </summary>
+    [Id(19)] public IReadOnlyList<string> Clients { get; init; } = [];
 }
 
 /// <summary>

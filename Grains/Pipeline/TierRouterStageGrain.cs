@@ -17,8 +17,8 @@ public sealed class TierRouterStageGrain() : StageGrain(Stage.TierRouter), ITier
     {
         var tier = (await TenantAsync(turn)).Tier;
         if (!await GrainFactory.GetGrain<Control.ITenantGateGrain>(turn.TenantId).Admit(turn with { Tier = tier })) return;
-        // The tenant's rate limits and quotas: over the limit, the customer is told when to try again.
-        var quota = await GrainFactory.GetGrain<Scheduling.ITenantQuotaGrain>(turn.TenantId).Admit(turn.TurnId, Scheduling.QuotaOptions.EstimateTokens(turn.Text));
+        // Fair use per client, then the tenant's rate limits and quotas: over a limit, the customer is told when to try again.
+        var quota = await GrainFactory.GetGrain<Scheduling.ITenantQuotaGrain>(turn.TenantId).Admit(turn.TurnId, Scheduling.QuotaOptions.EstimateTokens(turn.Text), turn.Clients);
         if (!quota.Allowed)
         {
             await PublishAsync(Topics.AgentResponsesThrottled, turn with

@@ -21,6 +21,24 @@ public sealed class QuotaOptions
     public QuotaLimits Pro { get; set; } = new() { RequestsPerMinute = 120, RequestsPerDay = 10_000, TokensPerMinute = 60_000, TokensPerDay = 2_000_000 };
     public QuotaLimits Enterprise { get; set; } = new() { RequestsPerMinute = 1200 };
 
+    /// <summary>
+    /// Fair use: the share of a tenant's messages a minute that one browser may use, and one network address (several
+    /// people behind one office or mobile network share it, hence more). At least <see cref="MinClientRequestsPerMinute"/>.
+    /// </summary>
+    public double ClientShare { get; set; } = 0.25;
+
+    public double AddressShare { get; set; } = 0.5;
+
+    public int MinClientRequestsPerMinute { get; set; } = 3;
+
+    /// <summary>Per-client limits (browser, address) for a tenant's limits; none when the tenant has no per-minute limit.</summary>
+    public (int Browser, int Address) ClientLimits(QuotaLimits tenant)
+    {
+        if (tenant.RequestsPerMinute <= 0) return (0, 0);
+        var browser = Math.Max(MinClientRequestsPerMinute, (int)Math.Ceiling(tenant.RequestsPerMinute * ClientShare));
+        return (browser, Math.Max(browser, (int)Math.Ceiling(tenant.RequestsPerMinute * AddressShare)));
+    }
+
     public QuotaLimits For(Tier tier) => tier switch
     {
         Tier.Enterprise => Enterprise,

@@ -26,8 +26,11 @@ public sealed record QuotaUsage(
 
 public interface ITenantQuotaGrain : IGrainWithStringKey
 {
-    /// <summary>Counts the request against the tenant's limits, or refuses it (nothing is counted then).</summary>
-    [Alias("admit")] Task<QuotaDecision> Admit(string turnId, int estimatedTokens);
+    /// <summary>
+    /// Counts the request against its client's fair-use limits (<paramref name="clients"/>, see <see cref="ClientKeys"/>)
+    /// and the tenant's limits, or refuses it (nothing is counted then): one client cannot use up what the others share.
+    /// </summary>
+    [Alias("admit")] Task<QuotaDecision> Admit(string turnId, int estimatedTokens, IReadOnlyList<string>? clients = null);
 
     /// <summary>The tokens a call really used (the model's usage figures, else the estimate).</summary>
     [Alias("usage"), Orleans.Concurrency.OneWay] Task RecordTokens(int tokens);
@@ -56,7 +59,7 @@ public sealed class TenantQuotaGrain(
         return profile?.Limits ?? options.Value.For(profile?.Tier ?? Tier.Free);
     }
 
-    public async Task<QuotaDecision> Admit(string turnId, int estimatedTokens)
+    public async Task<QuotaDecision> Admit(string turnId, int estimatedTokens, IReadOnlyList<string>? clients = null)
     {
         if (S.RecentTurns.Contains(turnId)) return new QuotaDecision(true, null, null, null); // redelivered: already counted
         var limits = await LimitsAsync();
@@ -64,7 +67,8 @@ public sealed class TenantQuotaGrain(
         Roll(now);
         var minuteTokens = S.Tokens.Sum(t => t.Tokens);
         QuotaDecision? refusal =
-            limits.RequestsPerMinute > 0 && S.Requests.Count >= limits.RequestsPerMinute
+            FairUse(clients ?? [], limits, now) is { } unfair ? unfair
+            : limits.RequestsPerMinute > 0 && S.Requests.Count >= limits.RequestsPerMinute
                 ? Refuse("quota.requests-per-minute", $"{limits.RequestsPerMinute} messages a minute", S.Requests[0] + TimeSpan.FromMinutes(1) - now)
             : limits.TokensPerMinute > 0 && minuteTokens + estimatedTokens > limits.TokensPerMinute && S.Tokens.Count > 0
                 ? Refuse("quota.tokens-per-minute", "its share of the assistant for this minute", S.Tokens[0].At + TimeSpan.FromMinutes(1) - now)
@@ -82,10 +86,34 @@ public sealed class TenantQuotaGrain(
         }
         S.Requests.Add(now);
         S.RequestsToday++;
+        foreach (var client in clients ?? []) _clients.Count(client, now);
         S.RecentTurns.Add(turnId);
         if (S.RecentTurns.Count > RememberedTurns) S.RecentTurns.RemoveRange(0, S.RecentTurns.Count - RememberedTurns);
         await state.WriteStateAsync();
         return new QuotaDecision(true, null, null, null);
+    }
+
+    /// <summary>
+    /// Each client's last minute, in memory only: a restart forgives a client its current minute (the tenant's limits,
+    /// stored, still hold), and the grain never writes per client.
+    /// </summary>
+    private readonly ClientWindows _clients = new();
+
+    private QuotaDecision? FairUse(IReadOnlyList<string> clients, QuotaLimits limits, DateTimeOffset now)
+    {
+        var (browser, address) = options.Value.ClientLimits(limits);
+        foreach (var client in clients)
+        {
+            var limit = client.StartsWith(ClientKeys.AddressPrefix, StringComparison.Ordinal) ? address : browser;
+            if (limit > 0 && _clients.Over(client, limit, now) is { } retryAfter)
+            {
+                var wait = $"{Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)):0} seconds";
+                var rule = client.StartsWith(ClientKeys.AddressPrefix, StringComparison.Ordinal) ? "fairuse.address-per-minute" : "fairuse.browser-per-minute";
+                return new QuotaDecision(false, rule,
+                    $"You've sent a lot of messages in the last minute, so other customers get their turn first. Please try again in {wait} — sorry for the wait.", retryAfter);
+            }
+        }
+        return null;
     }
 
     private static QuotaDecision Refuse(string rule, string limit, TimeSpan retryAfter)
@@ -142,4 +170,46 @@ public sealed class TenantQuotaState
     [Id(4)] public int RequestsToday { get; set; }
     [Id(5)] public long TokensToday { get; set; }
     [Id(6)] public long Refused { get; set; }
+}
+
+/// <summary>Admissions in the last minute per client key, bounded: idle clients are dropped first.</summary>
+internal sealed class ClientWindows
+{
+    internal const int MaxClients = 10_000;
+    private readonly Dictionary<string, Queue<DateTimeOffset>> _windows = new(StringComparer.Ordinal);
+
+    /// <summary>How long until the client may send again, or null when it is within <paramref name="limit"/>.</summary>
+    public TimeSpan? Over(string client, int limit, DateTimeOffset now)
+    {
+        if (!_windows.TryGetValue(client, out var window)) return null;
+        Expire(window, now);
+        return window.Count >= limit ? window.Peek() + TimeSpan.FromMinutes(1) - now : null;
+    }
+
+    public void Count(string client, DateTimeOffset now)
+    {
+        if (!_windows.TryGetValue(client, out var window))
+        {
+            if (_windows.Count >= MaxClients) Prune(now);
+            _windows[client] = window = new Queue<DateTimeOffset>();
+        }
+        window.Enqueue(now);
+    }
+
+    private void Prune(DateTimeOffset now)
+    {
+        foreach (var (key, window) in _windows.ToList())
+        {
+            Expire(window, now);
+            if (window.Count == 0) _windows.Remove(key);
+        }
+        // Still full of active clients: forget the quietest half rather than grow without bound.
+        if (_windows.Count >= MaxClients)
+            foreach (var key in _windows.OrderBy(w => w.Value.Count).Take(MaxClients / 2).Select(w => w.Key).ToList()) _windows.Remove(key);
+    }
+
+    private static void Expire(Queue<DateTimeOffset> window, DateTimeOffset now)
+    {
+        while (window.Count > 0 && now - window.Peek() >= TimeSpan.FromMinutes(1)) window.Dequeue();
+    }
 }

@@ -43,8 +43,8 @@ public sealed class ConversationSubscription(IGrainFactory grains, ILogger<Conve
         _renewal = new LeaseRenewal(ConversationLimits.ObserverLease / 3, () => grain.Subscribe(reference), logger);
     }
 
-    public Task<SendResult> SendAsync(string text) =>
-        _grain?.SendAsync(text) ?? Task.FromResult(SendResult.Refused("Choose an assistant first."));
+    public Task<SendResult> SendAsync(string text, string? clientAddress) =>
+        _grain?.SendAsync(text, clientAddress) ?? Task.FromResult(SendResult.Refused("Choose an assistant first."));
 
     public async Task OnLine(ChatLine line)
     {
