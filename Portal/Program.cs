@@ -1,3 +1,4 @@
+using Grains.Hosting;
 using Portal.Extensions;
 using Portal.Security;
 
@@ -13,6 +14,7 @@ if (args is ["hash-password", ..])
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPortal();
+builder.Logging.DropWatchdogStartupAlarm();
 
 var app = builder.Build();
 app.MapPortal();

@@ -27,6 +27,7 @@ if (args.FirstOrDefault() == "kafka")
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
     AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
     await stop.Task;
+    LocalCluster.Withdraw(options.BootstrapFile!, cluster.BootstrapServers);
     return;
 }
 
@@ -44,6 +45,8 @@ if (args.FirstOrDefault() == "rebuild-figures")
     return;
 }
 
+// /health on 5000 unless configured; beside another silo on this machine, a free port (Kestrel logs which).
+if (builder.Configuration["urls"] is null && LocalCluster.InUse(5000)) builder.WebHost.UseUrls("http://127.0.0.1:0");
 var kafka = builder.AddPlatformKafka();
 var stores = PlatformStoreOptions.From(builder.Configuration);
 await stores.VerifyAsync();
@@ -56,6 +59,7 @@ builder.UseOrleans(silo =>
     silo.AddDashboard(); // the grains behind the portal's /dashboard when the portal is a client of these silos
 });
 
+builder.Logging.DropWatchdogStartupAlarm();
 var app = builder.Build();
 app.MapGet("/health", async (PlatformKafkaOptions k, IGrainFactory grains) =>
 {

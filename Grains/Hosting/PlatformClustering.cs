@@ -21,9 +21,22 @@ public static class PlatformClustering
         var gatewayPort = orleans.GetValue("GatewayPort", 30000);
         var (serviceId, clusterId) = Ids(orleans);
         if (stores.Clustering == StoreKind.Memory)
+        {
+            var primaryPort = orleans.GetValue("PrimarySiloPort", 11111);
+            if (siloPort == primaryPort && LocalCluster.InUse(primaryPort))
+            {
+                // The primary runs already (a portal or silo started first): join it on ports of our own instead of
+                // failing to bind, or worse, starting a second cluster beside it.
+                siloPort = LocalCluster.FreePort();
+                if (LocalCluster.InUse(gatewayPort)) gatewayPort = LocalCluster.FreePort();
+                Console.Error.WriteLine($"Orleans: port {primaryPort} is taken, so this host joins the local cluster whose primary silo listens there " +
+                    $"(cluster '{clusterId}'), on silo port {siloPort} and gateway port {gatewayPort}. Set Orleans:SiloPort to choose, or " +
+                    "Orleans:Clustering=redis|postgres for silos on several machines.");
+            }
             return silo.UseLocalhostClustering(siloPort, gatewayPort,
-                primarySiloEndpoint: new IPEndPoint(IPAddress.Loopback, orleans.GetValue("PrimarySiloPort", 11111)),
+                primarySiloEndpoint: new IPEndPoint(IPAddress.Loopback, primaryPort),
                 serviceId: serviceId, clusterId: clusterId);
+        }
 
         silo.Configure<ClusterOptions>(o => { o.ServiceId = serviceId; o.ClusterId = clusterId; });
         // The address other silos and clients reach this one on; loopback unless the host says otherwise.

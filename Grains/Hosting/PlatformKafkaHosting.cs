@@ -19,7 +19,15 @@ public static class PlatformKafkaHosting
     {
         var section = builder.Configuration.GetSection("Kafka");
         var options = Read(section);
-        if (string.IsNullOrWhiteSpace(options.BootstrapServers))
+        if (string.IsNullOrWhiteSpace(options.BootstrapServers) && LocalCluster.RunningKafka(BootstrapFileOf(section)) is { } running)
+        {
+            // Beside a running host: its embedded Kafka, not a second one (and its bootstrap file stays as it is).
+            options.BootstrapServers = running;
+            builder.Services.AddHostedService(sp => new Announcement(() => sp.GetRequiredService<ILogger<EmbeddedKafkaCluster>>().LogWarning(
+                "Using the embedded Kafka of the host already running on this machine, at {Bootstrap} (from {File}); it stops with that host. " +
+                "Set Kafka:BootstrapServers for a Kafka of your own.", running, BootstrapFileOf(section))));
+        }
+        else if (string.IsNullOrWhiteSpace(options.BootstrapServers))
         {
             var cluster = StartEmbedded(section, options);
             // Disposed by the container after everything that was created later (the Kafka clients).
@@ -50,13 +58,26 @@ public static class PlatformKafkaHosting
         foreach (var topic in Topics.All) cluster.CreateTopic(options.TopicPrefix + topic, topic == Topics.DeadLetter ? 1 : options.Partitions);
         options.BootstrapServers = cluster.BootstrapServers;
         options.Embedded = cluster;
-        options.BootstrapFile = section["Embedded:BootstrapFile"] ?? DefaultBootstrapFile;
+        options.BootstrapFile = BootstrapFileOf(section);
         Directory.CreateDirectory(Path.GetDirectoryName(options.BootstrapFile)!);
         File.WriteAllText(options.BootstrapFile, cluster.BootstrapServers + Environment.NewLine);
         return cluster;
     }
 
     public static string DefaultBootstrapFile => Path.Combine(Path.GetTempPath(), "agent-platform", "kafka-bootstrap");
+
+    public static string BootstrapFileOf(IConfigurationSection section) => section["Embedded:BootstrapFile"] ?? DefaultBootstrapFile;
+
+    private sealed class Announcement(Action log) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            log();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 
     private sealed class EmbeddedKafkaAnnouncer(EmbeddedKafkaCluster cluster, string file, ILogger logger) : IHostedService
     {
@@ -68,6 +89,11 @@ public static class PlatformKafkaHosting
             return Task.CompletedTask;
         }
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken)
+        {
+            // The file must not outlive the cluster it names: the next host would try a dead address first.
+            LocalCluster.Withdraw(file, cluster.BootstrapServers);
+            return Task.CompletedTask;
+        }
     }
 }
