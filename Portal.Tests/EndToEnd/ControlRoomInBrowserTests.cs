@@ -36,4 +36,29 @@ public sealed class ControlRoomInBrowserTests(PortalServer server) : IClassFixtu
         await Assertions.Expect(chat.Locator("[data-testid=line-assistant]")).ToHaveCountAsync(1);
         await Assertions.Expect(control.GetByTestId("control-history")).ToContainTextAsync("pause");
     }
+
+    [Fact]
+    public async Task A_hold_shows_as_in_force_only_once_confirmed_and_records_its_reason()
+    {
+        var control = await server.SignedInPageAsync("operator", "/control");
+        var hold = control.GetByTestId("hold-tenant-harbor-bank");
+        await Assertions.Expect(hold).ToHaveAttributeAsync("data-held", "false");
+
+        await hold.ClickAsync();
+        await control.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Cancel", Exact = true }).ClickAsync();
+        await Assertions.Expect(control.Locator(".mud-dialog")).ToHaveCountAsync(0);
+        await Assertions.Expect(hold).ToHaveAttributeAsync("data-held", "false"); // cancelled: nothing changed, nothing shown as changed
+        Assert.DoesNotContain(Grains.Control.HoldScope.Tenant("harbor-bank"), await server.Grains.GetGrain<Grains.Control.IControlGrain>(0).GetHolds());
+
+        await control.GetByPlaceholder("why (recorded with the next hold or release)").FillAsync("regulator asked for a review of card answers");
+        await hold.ClickAsync();
+        await control.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Hold", Exact = true }).ClickAsync();
+        await Assertions.Expect(hold).ToHaveAttributeAsync("data-held", "true");
+        await Assertions.Expect(control.GetByTestId("control-history")).ToContainTextAsync("regulator asked for a review of card answers");
+        await PortalServer.ScreenshotAsync(control, "control-room-hold");
+
+        await hold.ClickAsync();
+        await control.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Release", Exact = true }).ClickAsync();
+        await Assertions.Expect(hold).ToHaveAttributeAsync("data-held", "false");
+    }
 }
