@@ -144,7 +144,15 @@ public sealed class ConversationGrain(
     {
         try
         {
-            if (Refusal(e, out var turn) is { } reason)
+            var reason = Refusal(e, out var turn);
+            if (reason is not null || state.State.TenantId is null)
+            {
+                // Decided on this activation's copy of the state, which can be behind storage when, around a silo's
+                // crash, another activation took the send: read what is stored before refusing or ignoring.
+                await state.ReadStateAsync();
+                reason = Refusal(e, out turn);
+            }
+            if (reason is not null)
                 await DeadLetters.SendAsync(ServiceProvider, Stage.Delivery.Name, from, e, token, $"{Stage.Delivery.Name}: {reason}");
             else if (state.State.TenantId is null)
                 await OutcomeWithoutConversationAsync(e, turn!);

@@ -71,7 +71,7 @@ public static class PlatformHosting
         silo.Services.AddOptions<Approvals.ApprovalSlaOptions>().BindConfiguration(Approvals.ApprovalSlaOptions.Section);
         silo.Services.AddOptions<ModelOptions>().BindConfiguration("Model").ValidateDataAnnotations().ValidateOnStart();
         silo.Services.AddPlatformGuardrails();
-        silo.Services.TryAddSingleton<IChatClient>(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ModelOptions>>().Value.CreateClient());
+        silo.Services.TryAddSingleton<IChatClient>(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ModelOptions>>().Value.CreateClient(sp.GetService<Guardrails.Embeddings.TextEmbedder>()));
         // Tier scheduling: one scheduler per silo in front of the model backends (each with its part of their limits), quotas per tenant.
         silo.Services.AddOptions<Scheduling.SchedulerOptions>().BindConfiguration(Scheduling.SchedulerOptions.Section).ValidateOnStart();
         silo.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Scheduling.SchedulerOptions>, Scheduling.SchedulerOptionsValidator>();

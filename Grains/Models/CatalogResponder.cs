@@ -1,26 +1,31 @@
 using System.Runtime.CompilerServices;
-using System.Text.RegularExpressions;
+using Grains.Guardrails.Embeddings;
 using Microsoft.Extensions.AI;
 
 namespace Grains.Models;
 
 /// <summary>
 /// The embedded default model: a deterministic responder grounded in the catalog of the system
-/// prompt. No network, same answer for the same question. Like a real LLM it sometimes ignores
-/// its brand rule: asked about a competitor, it suggests that competitor, which is exactly what
-/// the output guardrail must catch (the seed article's "You might like a Porsche instead").
+/// prompt. No network, same answer for the same question. It answers from the catalog entries the
+/// question is about (named, by category or words of the description, and, with the in-process
+/// embedding model, by meaning), says so when the catalog has nothing on it, and does not pretend
+/// to be a general model where there is no catalog. Like a real LLM it sometimes ignores its brand
+/// rule: asked about a competitor, it suggests that competitor, which is exactly what the output
+/// guardrail must catch (the seed article's "You might like a Porsche instead").
 /// </summary>
-public sealed partial class CatalogResponder : IChatClient
+public sealed class CatalogResponder(TextEmbedder? embedder = null) : IChatClient
 {
     public const string ModelName = "catalog-responder (deterministic demo model, no LLM)";
 
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    private readonly CatalogMatcher _matcher = new(embedder);
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var list = messages.ToList();
         var system = string.Join("\n", list.Where(m => m.Role == ChatRole.System).Select(m => m.Text));
         var question = list.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? "";
-        var answer = Answer(system, question);
-        return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answer)) { ModelId = ModelName });
+        var answer = await AnswerAsync(system, question, cancellationToken);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, answer)) { ModelId = ModelName };
     }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
@@ -35,36 +40,48 @@ public sealed partial class CatalogResponder : IChatClient
 
     public void Dispose() { }
 
-    internal static string Answer(string system, string question)
+    internal async Task<string> AnswerAsync(string system, string question, CancellationToken cancellationToken = default)
     {
-        var catalog = system.Split('\n')
-            .SkipWhile(l => !l.StartsWith(PromptBuilder.CatalogHeader, StringComparison.Ordinal)).Skip(1)
-            .TakeWhile(l => l.StartsWith("- ", StringComparison.Ordinal))
-            .Select(l => l[2..].Split(" | "))
-            .Where(p => p.Length == 4)
-            .Select(p => (Name: p[0], Category: p[1], Price: p[2], Description: p[3].Trim()))
-            .ToList();
-        var competitors = system.Split('\n')
-            .FirstOrDefault(l => l.StartsWith(PromptBuilder.CompetitorsHeader, StringComparison.Ordinal))?[PromptBuilder.CompetitorsHeader.Length..]
-            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
+        var prompt = CatalogPrompt.Parse(system);
+        var asked = new Question(question);
 
-        var words = Words().Matches(question.ToLowerInvariant()).Select(m => m.Value).ToHashSet();
-        var competitor = competitors.FirstOrDefault(c => words.Contains(c.ToLowerInvariant()));
+        var competitor = prompt.Competitors.FirstOrDefault(c => asked.Mentions(c));
         if (competitor is not null)
             return $"Good question! If you like the {competitor} style, you might like a {competitor} instead — they make great products too.";
 
-        var best = catalog
-            .Select(i => (Item: i, Score: Words().Matches((i.Name + " " + i.Category + " " + i.Description).ToLowerInvariant()).Count(m => words.Contains(m.Value) && m.Value.Length > 2)))
-            .OrderByDescending(x => x.Score)
-            .ToList();
-        if (best.Count == 0) return "Thanks for your message! How can I help you today?";
-        if (best[0].Score == 0)
-            return "Thanks for your message! We offer " + string.Join(", ", catalog.Select(i => i.Name)) + ". Which one would you like to know more about?";
-        var item = best[0].Item;
-        var price = item.Price == "free" ? " It's free of charge." : $" Price: {item.Price}.";
-        return $"I'd recommend the {item.Name}: {item.Description}.{price} Would you like to know more or book an appointment?";
+        if (asked.IsGreeting) return prompt.Catalog.Count == 0
+            ? $"Hello! I'm {prompt.Assistant}. What can I do for you?"
+            : $"Hello! I'm {prompt.Assistant}. I can tell you about {Names(prompt.Catalog)}. What would you like to know?";
+        if (asked.IsThanks) return "You're welcome! Is there anything else I can help you with?";
+
+        if (prompt.Catalog.Count == 0)
+            return "This demo runs without a language model, so I can't answer that here. Your message passed the safety checks; " +
+                   "with a model configured (Model:Provider, see the README) the assistant would answer it.";
+
+        var matches = await _matcher.MatchAsync(prompt.Catalog, asked, cancellationToken);
+        if (matches.Count == 0)
+            return asked.IsBooking
+                ? $"I can't make bookings from this chat, but the team at {prompt.Business} will gladly arrange that for you. Can I tell you about {Names(prompt.Catalog)} in the meantime?"
+                : $"I'm sorry, our catalog has nothing on that. We offer {Names(prompt.Catalog)}. Would one of those help?";
+
+        if (asked.IsBooking)
+            return $"I can't make bookings from this chat, but the team at {prompt.Business} will gladly arrange that for the {matches[0].Name}. {Describe(matches[0], asked.IsAboutPrice)}";
+        if (matches.Count > 1)
+            return "Here is what we have: " + string.Join(" ", matches.Select(m => Describe(m, asked.IsAboutPrice))) + " Which one would you like to know more about?";
+        return Describe(matches[0], asked.IsAboutPrice) + " Would you like to know more?";
     }
 
-    [GeneratedRegex(@"[\p{L}\p{N}][\p{L}\p{N}\-]*")]
-    private static partial Regex Words();
+    private static string Describe(CatalogEntry item, bool aboutPrice) => item.Price is null
+        ? aboutPrice
+            ? $"The {item.Name} is {item.Description}; there is no price for it in my catalog, so our team will give you the exact terms."
+            : $"The {item.Name} is {item.Description}."
+        : aboutPrice
+            ? $"The {item.Name} costs {item.Price}: {item.Description}."
+            : $"The {item.Name} is {item.Description}, at {item.Price}.";
+
+    private static string Names(IReadOnlyList<CatalogEntry> catalog) => catalog.Count switch
+    {
+        1 => "the " + catalog[0].Name,
+        _ => "the " + string.Join(", the ", catalog.Take(catalog.Count - 1).Select(i => i.Name)) + " and the " + catalog[^1].Name,
+    };
 }

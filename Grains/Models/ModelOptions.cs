@@ -25,9 +25,10 @@ public sealed class ModelOptions
 
     public string DisplayName => Provider == "catalog" ? CatalogResponder.ModelName : $"{Provider}:{Model}";
 
-    public IChatClient CreateClient() => Provider switch
+    /// <summary>The client for these settings; the demo model matches questions by meaning with <paramref name="embedder"/> when given.</summary>
+    public IChatClient CreateClient(Guardrails.Embeddings.TextEmbedder? embedder = null) => Provider switch
     {
-        "catalog" => new CatalogResponder(),
+        "catalog" => new CatalogResponder(embedder),
         "ollama" => new OllamaApiClient(new Uri(Require(Endpoint, "Model:Endpoint")), Require(Model, "Model:Model")),
         "openai" => new OpenAI.Chat.ChatClient(Require(Model, "Model:Model"), new ApiKeyCredential(ApiKey ?? "unused"),
             new OpenAIClientOptions { Endpoint = new Uri(Require(Endpoint, "Model:Endpoint")) }).AsIChatClient(),

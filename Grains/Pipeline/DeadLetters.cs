@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Streams;
@@ -14,10 +15,12 @@ namespace Grains.Pipeline;
 /// <c>dlq_offset</c> and <c>dlq_time</c> headers the receivers' own dead letters carry. Nothing is retried: a refused
 /// event is wrong, not unlucky, and its partition moves on at once.
 /// </summary>
-public static class DeadLetters
+public static partial class DeadLetters
 {
     public static Task SendAsync(IServiceProvider services, string stage, StreamId from, CloudEvent e, StreamSequenceToken? token, string reason)
     {
+        // Logged as well: a refusal is rare and means a misbehaving producer (or a platform bug) someone should see.
+        Refused(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DeadLetters).FullName!), e.Type, e.Id, from.GetNamespace(), from.GetKeyAsString(), reason);
         var prefix = services.GetRequiredService<IOptionsMonitor<KafkaStreamOptions>>().Get(stage).TopicPrefix;
         var letter = e
             .WithExtension(Dlq("reason"), reason)
@@ -29,6 +32,9 @@ public static class DeadLetters
             .GetStream<CloudEvent>(StreamId.Create(Topics.DeadLetter, from.GetKeyAsString()))
             .OnNextAsync(letter);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Type} {Id} from {Topic} (key {Key}): {Reason}")]
+    private static partial void Refused(ILogger logger, string type, string id, string? topic, string key, string reason);
 
     private static string Dlq(string name) => CloudEventKafkaMapping.DeadLetterPrefix + name;
 }

@@ -18,7 +18,7 @@ public sealed class ModelBackends(IServiceProvider services, IOptions<SchedulerO
     public IChatClient Client(string backend) => _clients.GetOrAdd(backend, name =>
         services.GetKeyedService<IChatClient>(name)
         ?? (Options(name) is { Provider: { } provider } o
-            ? new ModelOptions { Provider = provider, Endpoint = o.Endpoint, Model = o.Model, ApiKey = o.ApiKey }.CreateClient()
+            ? new ModelOptions { Provider = provider, Endpoint = o.Endpoint, Model = o.Model, ApiKey = o.ApiKey }.CreateClient(services.GetService<Guardrails.Embeddings.TextEmbedder>())
             : services.GetRequiredService<IChatClient>()));
 
     public string DisplayName(string backend) => Options(backend) is { Provider: { } provider } o

@@ -42,6 +42,37 @@ public sealed class ChatInBrowserTests(PortalServer server) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task The_transcript_keeps_the_newest_line_in_view()
+    {
+        var page = await OpenDealerChatAsync();
+        await page.SetViewportSizeAsync(1280, 480); // a short window: a few exchanges overflow the transcript
+        string[] questions = ["Which electric car do you have?", "Do you have an SUV?", "What does the EQS cost?", "Can I book a test drive?"];
+        for (var i = 0; i < questions.Length; i++)
+        {
+            await SendAsync(page, questions[i]);
+            await Assertions.Expect(page.Locator("[data-testid=line-assistant]")).ToHaveCountAsync(i + 1);
+        }
+        var transcript = page.GetByTestId("transcript");
+        var overflow = await transcript.EvaluateAsync<int>("el => el.scrollHeight - el.clientHeight");
+        Assert.True(overflow > 100, $"the transcript should overflow its box for this test to mean anything (overflow {overflow}px)");
+        await Assertions.Expect(page.Locator("[data-testid=line-assistant]").Last).ToBeInViewportAsync();
+        var belowView = await transcript.EvaluateAsync<int>("el => el.scrollHeight - el.scrollTop - el.clientHeight");
+        Assert.True(belowView < 24, $"the newest line should be in view; {belowView}px of the transcript are below it");
+        await PortalServer.ScreenshotAsync(page, "chat-scrolled-to-newest");
+    }
+
+    [Fact]
+    public async Task An_address_that_opens_no_conversation_says_why()
+    {
+        var page = await server.NewPageAsync();
+        // What a reload shows after a restart of the embedded default: its conversations were in memory.
+        await page.GotoAsync(server.BaseUrl + "/chat/web-" + Guid.NewGuid().ToString("N"));
+        await Assertions.Expect(page.GetByTestId("session-denied")).ToContainTextAsync("keeps conversations in memory only");
+        await Assertions.Expect(page.GetByTestId("session-denied")).ToContainTextAsync("restarted");
+        await Assertions.Expect(page.GetByTestId("tenant-stuttgart-motors")).ToBeEnabledAsync(); // and a way on
+    }
+
+    [Fact]
     public async Task A_rejected_message_is_explained_to_the_customer()
     {
         var page = await OpenDealerChatAsync();

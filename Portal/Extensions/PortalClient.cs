@@ -42,7 +42,7 @@ public static class PortalClient
         builder.Services.TryAddSingleton(stores);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<ModelOptions>().BindConfiguration("Model").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.TryAddSingleton<IChatClient>(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value.CreateClient());
+        builder.Services.TryAddSingleton<IChatClient>(sp => sp.GetRequiredService<IOptions<ModelOptions>>().Value.CreateClient(sp.GetService<Grains.Guardrails.Embeddings.TextEmbedder>()));
         builder.Services.AddPlatformGuardrails();
         return builder;
     }
