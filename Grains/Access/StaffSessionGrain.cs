@@ -25,7 +25,7 @@ public sealed class StaffSessionGrain(
     {
         if (state.State.User is not null) return; // a session id is used once
         state.State = new StaffSessionState { User = user, Expires = expires };
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
     }
 
     public Task<bool> IsActive() =>
@@ -35,7 +35,7 @@ public sealed class StaffSessionGrain(
     {
         if (state.State.Revoked) return;
         state.State.Revoked = true;
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
     }
 }
 

@@ -67,7 +67,7 @@ public sealed class ApprovalQueueGrain(
         };
         if (item.EscalatedFrom is null) await PublishAuditAsync(item, InterventionStep.Held, "guardrail", now, null, null, item.Turn.Verdict?.Reason, []);
         state.State.Items[item.Turn.TurnId] = new ApprovalEntry { Item = item };
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         if (item.EscalatedFrom is null) RecordFigures(item, InterventionStep.Held, null, now);
         NotifyObservers();
         await WatchDeadlinesAsync();
@@ -149,7 +149,7 @@ public sealed class ApprovalQueueGrain(
         entry.FinalText = finalText;
         entry.Reason = reason;
         entry.Diff = diff?.ToList() ?? [];
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         RecordFigures(entry.Item, step, latencyMs, at);
         NotifyObservers();
         return new ApprovalDecision(true, outcome, by, at, message);

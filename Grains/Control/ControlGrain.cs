@@ -69,7 +69,7 @@ public sealed class ControlGrain(
         var now = time.GetUtcNow();
         state.State.Paused[stage] = new StageControl(stage, true, by, now, reason);
         state.State.History.Add(new ControlChange(stage, "pause", by, now, reason));
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         await SendToAllSilos(stage, PersistentStreamProviderCommand.StopAgents);
     }
 
@@ -78,7 +78,7 @@ public sealed class ControlGrain(
         Known(stage);
         state.State.Paused.Remove(stage);
         state.State.History.Add(new ControlChange(stage, "resume", by, time.GetUtcNow(), null));
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         await SendToAllSilos(stage, PersistentStreamProviderCommand.StartAgents);
     }
 
@@ -88,7 +88,7 @@ public sealed class ControlGrain(
             throw new ArgumentException($"Unknown hold scope '{scope}': use all, tenant:ID or tier:free|pro|enterprise.", nameof(scope));
         if (on) state.State.Holds.Add(scope); else state.State.Holds.Remove(scope);
         state.State.History.Add(new ControlChange(scope, on ? "hold answers" : "release hold", by, time.GetUtcNow(), reason));
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
     }
 
     public async Task PauseTenant(string tenantId, string by, string? reason)
@@ -97,14 +97,14 @@ public sealed class ControlGrain(
             throw new ArgumentException($"Unknown tenant '{tenantId}'.", nameof(tenantId));
         await GrainFactory.GetGrain<ITenantGateGrain>(tenantId).Pause(by, reason);
         state.State.History.Add(new ControlChange(HoldScope.Tenant(tenantId), "pause tenant", by, time.GetUtcNow(), reason));
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
     }
 
     public async Task<int> ResumeTenant(string tenantId, string by)
     {
         var sent = await GrainFactory.GetGrain<ITenantGateGrain>(tenantId).Resume(by);
         state.State.History.Add(new ControlChange(HoldScope.Tenant(tenantId), "resume tenant", by, time.GetUtcNow(), $"{sent} waiting turns sent on"));
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         return sent;
     }
 

@@ -49,7 +49,7 @@ public sealed class TenantGateGrain(
             .GetStream<CloudEvent>(StreamId.Create(Topics.AgentRequestsParked, turn.SessionId))
             .OnNextAsync(ChatEvents.For(turn, ChatEventTypes.AgentRequested, "parked", "/control/tenants/" + turn.TenantId));
         state.State.Parked.Add(turn);
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         return false;
     }
 
@@ -63,7 +63,7 @@ public sealed class TenantGateGrain(
         state.State.By = by;
         state.State.Since = time.GetUtcNow();
         state.State.Reason = reason;
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
     }
 
     public async Task<int> Resume(string by)
@@ -83,7 +83,7 @@ public sealed class TenantGateGrain(
         state.State.By = by;
         state.State.Since = time.GetUtcNow();
         state.State.Reason = null;
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         return sent;
     }
 }

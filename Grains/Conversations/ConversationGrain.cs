@@ -56,7 +56,7 @@ public sealed class ConversationGrain(
         {
             state.State.TenantId = tenantId;
             state.State.Owner = owner;
-            await state.WriteStateAsync();
+            await state.WriteOrDropAsync(this);
         }
         return ViewOf(tenant);
     }
@@ -135,7 +135,7 @@ public sealed class ConversationGrain(
 
         var line = new ChatLine(turn.TurnId, Speaker.Customer, text, LineStatus.Pending, now);
         state.State.Lines.Add(line);
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         Notify(line);
         return new SendResult(true, turn.TurnId, null);
     }
@@ -206,7 +206,7 @@ public sealed class ConversationGrain(
             // Busy notice: the answer follows, so the turn stays open.
             if (state.State.DecidedTurns.Contains(turn.TurnId)) return;
             Upsert(new ChatLine(turn.TurnId, Speaker.Assistant, turn.Verdict?.CustomerMessage ?? "", LineStatus.Pending, time.GetUtcNow(), "We're busy — the answer follows."));
-            await state.WriteStateAsync();
+            await state.WriteOrDropAsync(this);
             return;
         }
         // Idempotent by turn: a redelivered or duplicated outcome never produces a second answer.
@@ -235,7 +235,7 @@ public sealed class ConversationGrain(
         var asked = state.State.Lines.Find(l => l.TurnId == turn.TurnId && l.Role == Speaker.Customer)!;
         SetCustomerStatus(turn.TurnId, status);
         Upsert(new ChatLine(turn.TurnId, Speaker.Assistant, answer, status, now, note));
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         // Latency from when this conversation took the message (the platform's receipt), never a producer's claim.
         Record(outcome, turn, (now - asked.At).TotalMilliseconds);
     }
@@ -287,7 +287,7 @@ public sealed class ConversationGrain(
         await GrainFactory.GetGrain<Approvals.IApprovalQueueGrain>(queued.Team).Add(queued);
         SetCustomerStatus(turn.TurnId, LineStatus.Held);
         Upsert(new ChatLine(turn.TurnId, Speaker.Assistant, turn.Verdict?.CustomerMessage ?? "A member of our team is reviewing the answer.", LineStatus.Held, time.GetUtcNow(), "Held for review."));
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
     }
 
     private const string CorrectionSuffix = ":correction";
@@ -298,7 +298,7 @@ public sealed class ConversationGrain(
         if (!state.State.DecidedTurns.Add(turn.TurnId + CorrectionSuffix)) return;
         Upsert(new ChatLine(turn.TurnId + CorrectionSuffix, Speaker.Assistant, turn.Answer ?? "", LineStatus.Answered, time.GetUtcNow(),
             "A correction from our team, replacing the standard answer above."));
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
     }
 
     private void SetCustomerStatus(string turnId, LineStatus status)

@@ -89,7 +89,7 @@ public sealed class TenantQuotaGrain(
         foreach (var client in clients ?? []) _clients.Count(client, now);
         S.RecentTurns.Add(turnId);
         if (S.RecentTurns.Count > RememberedTurns) S.RecentTurns.RemoveRange(0, S.RecentTurns.Count - RememberedTurns);
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         return new QuotaDecision(true, null, null, null);
     }
 
@@ -128,7 +128,7 @@ public sealed class TenantQuotaGrain(
         Roll(now);
         S.Tokens.Add(new TokenUse(now, tokens));
         S.TokensToday += tokens;
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
     }
 
     public async Task<QuotaUsage> Status()

@@ -58,7 +58,7 @@ public sealed class TenantGrain(
         if (profile.TenantId != this.GetPrimaryKeyString())
             throw new ArgumentException($"Profile of '{profile.TenantId}' cannot be stored under tenant '{this.GetPrimaryKeyString()}'.", nameof(profile));
         state.State.Profile = profile;
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         await IndexTopicsAsync(profile);
     }
 
@@ -70,7 +70,7 @@ public sealed class TenantGrain(
         var version = profile.Policy.Version + 1;
         state.State.Profile = profile with { Policy = policy with { Version = version } };
         state.State.PolicyHistory.Add(new PolicyChange(version, changedBy, DateTimeOffset.UtcNow));
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
         await IndexTopicsAsync(state.State.Profile);
         return new PolicyUpdate(true, version, []);
     }
@@ -151,7 +151,7 @@ public sealed class TenantDirectoryGrain(
     {
         if (state.State.TenantIds.Contains(tenantId)) return;
         state.State.TenantIds.Add(tenantId);
-        await state.WriteStateAsync();
+        await state.WriteOrDropAsync(this);
     }
 }
 
