@@ -38,10 +38,12 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
         {
             var hop = OnlyEvent(topic, session);
             Assert.Equal(type, Header(hop, "ce_type"));
-            Assert.Equal(Dealer, Header(hop, "tenantid"));
-            Assert.Equal("enterprise", Header(hop, "tier"));
+            Assert.Equal(Dealer, Header(hop, "ce_tenantid"));
+            Assert.Equal("enterprise", Header(hop, "ce_tier"));
+            Assert.Equal(session, Header(hop, "ce_sessionid"));
             Assert.Equal($"{sent.TurnId}", Header(hop, "ce_subject"));
             Assert.StartsWith("00-", Header(hop, "traceparent"));
+            Assert.Equal(Header(hop, "traceparent"), Header(hop, "ce_traceparent"));
         }
     }
 
@@ -270,8 +272,8 @@ public sealed class ChatPipelineTests(PipelineCluster pipeline) : IClassFixture<
 
         var after = await PipelineCluster.AnswerTo(chat, (await chat.Send("Do you have a sedan? I'd love one")).TurnId!);
         Assert.Equal(LineStatus.Rejected, after.Status);
-        var verdicts = TestKafka.ReadTopic(pipeline.Topic(Topics.UserMessagesRejected), 4, seen => seen.Any(m => Header(m, "tenantid") == tenantId))
-            .Where(m => Header(m, "tenantid") == tenantId).Select(Parse).ToList();
+        var verdicts = TestKafka.ReadTopic(pipeline.Topic(Topics.UserMessagesRejected), 4, seen => seen.Any(m => Header(m, "ce_tenantid") == tenantId))
+            .Where(m => Header(m, "ce_tenantid") == tenantId).Select(Parse).ToList();
         Assert.Equal(2, Assert.Single(verdicts).Verdict!.PolicyVersion);
     }
 

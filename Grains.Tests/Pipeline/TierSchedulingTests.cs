@@ -442,3 +442,30 @@ public sealed class FairUseTests(FairUseCluster tiers) : IClassFixture<FairUseCl
         }
     }
 }
+
+public sealed class TierSlotWaitCluster : TierPipelineCluster;
+
+/// <summary>A turn that gets no model slot is answered with the failure message before its delivery would time out and be dead-lettered.</summary>
+public sealed class TierSlotWaitTests(TierSlotWaitCluster tiers) : IClassFixture<TierSlotWaitCluster>
+{
+    [Fact]
+    public async Task A_turn_that_waits_for_a_model_slot_past_the_limit_gets_the_failure_answer_instead_of_being_lost()
+    {
+        const string First = "I need a new e-bike with a big battery";
+        await tiers.AskAsync("velo-corner", First);
+        await Eventually.True(() => Task.FromResult(tiers.Model.HasStarted(First)), "the first question holds the only slot");
+        var (chat, turn) = await tiers.AskAsync("stuttgart-motors", "Which electric car do you have?");
+        await tiers.QueuedAsync(WorkClass.Enterprise, 1); // enterprise waits (never shed) for the slot
+
+        tiers.Clock.Advance(ModelStageGrain.MaxSlotWait - TimeSpan.FromSeconds(5));
+        await Task.Yield();
+        Assert.Equal(1, tiers.Scheduler.Snapshot().Classes.Single(c => c.Class == WorkClass.Enterprise).Queued); // still waiting, as it should
+
+        tiers.Clock.Advance(TimeSpan.FromSeconds(10));
+        var answer = await PipelineCluster.AnswerTo(chat, turn);
+        Assert.Equal(LineStatus.Failed, answer.Status);
+        Assert.Equal(ModelStageGrain.UnavailableMessage, answer.Text);
+        await tiers.QueuedAsync(WorkClass.Enterprise, 0); // and it no longer holds a place in the queue
+        Assert.DoesNotContain("Which electric car do you have?", tiers.Model.Started);
+    }
+}

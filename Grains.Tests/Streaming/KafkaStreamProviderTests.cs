@@ -89,7 +89,7 @@ public sealed class KafkaStreamProviderTests : IAsyncLifetime
         Assert.Equal("plain-1:echo", Header("ce_id"));
         Assert.Equal("probe.echoed", Header("ce_type"));
         Assert.Equal("/tests/probe", Header("ce_source"));
-        Assert.Equal("dealer-1", Header("tenantid"));
+        Assert.Equal("dealer-1", Header("ce_tenantid")); // read from the old un-prefixed header, written as the binding says
         Assert.Equal("1.0", Header("ce_specversion"));
         Assert.True(DateTimeOffset.TryParse(Header("ce_time"), out _));
         Assert.Equal("""{"reply":"plain-1"}""", Encoding.UTF8.GetString(reply.Message.Value));

@@ -45,15 +45,23 @@ public sealed class ModelStageGrain(
         var reason = "no model backend configured for this tier";
         var queued = TimeSpan.Zero;
         var modelMs = 0.0;
+        var slotDeadline = clock.GetUtcNow() + MaxSlotWait;
         while (true)
         {
             var ticket = scheduler.Enqueue(new ModelRequest(turn.TurnId, turn.TenantId, SchedulerOptions.ClassOf(turn.Tier), estimate) { Exclude = tried });
-            if (!busy && await Task.WhenAny(ticket.Admitted, ticket.Busy) == ticket.Busy)
+            if (!busy && await BusyBeforeAdmittedAsync(ticket, slotDeadline))
             {
                 busy = true;
                 await PublishAsync(Topics.AgentResponsesThrottled, Notice(turn, "scheduler.busy", "queue wait above target", BusyMessage), ChatEventTypes.ResponseDelayed, "delayed");
             }
-            var admission = await ticket.Admitted;
+            if (await AdmittedByAsync(ticket, slotDeadline) is not { } admission)
+            {
+                reason = $"no model slot within {MaxSlotWait.TotalSeconds:0} s";
+                logger.LogWarning("Turn {Turn} of tenant {Tenant}: {Reason}; the customer gets the failure answer (scheduler: {Snapshot})",
+                    turn.TurnId, turn.TenantId, reason, string.Join("; ", scheduler.Snapshot().Backends));
+                queued = clock.GetUtcNow() - (slotDeadline - MaxSlotWait);
+                break;
+            }
             queued += admission.QueueWait;
             if (admission.Lease is not { } lease)
             {
@@ -112,6 +120,38 @@ public sealed class ModelStageGrain(
         };
         await PublishAsync(Topics.AgentResponsesFailed, failed, ChatEventTypes.ResponseFailed, "failed");
     }
+
+    /// <summary>
+    /// The longest a turn waits for model slots, over all its tries. A stream delivery that runs past the silo's
+    /// response timeout (3 min, <see cref="Hosting.PlatformHosting"/>) is retried and then dead-lettered, which would
+    /// lose the turn for its customer; well before that the customer gets the failure answer instead.
+    /// </summary>
+    public static readonly TimeSpan MaxSlotWait = TimeSpan.FromSeconds(90);
+
+    private async Task<bool> BusyBeforeAdmittedAsync(SchedulerTicket ticket, DateTimeOffset deadline)
+    {
+        using var stop = new CancellationTokenSource();
+        var late = Task.Delay(Remaining(deadline), clock, stop.Token);
+        var first = await Task.WhenAny(ticket.Admitted, ticket.Busy, late);
+        await stop.CancelAsync();
+        return first == ticket.Busy;
+    }
+
+    /// <summary>The admission, or null when none came by the deadline (the request is then taken out of the queue).</summary>
+    private async Task<Admission?> AdmittedByAsync(SchedulerTicket ticket, DateTimeOffset deadline)
+    {
+        try
+        {
+            return await ticket.Admitted.WaitAsync(Remaining(deadline), clock);
+        }
+        catch (TimeoutException)
+        {
+            // Admitted meanwhile: take it (the lease must be used or completed), else it is out of the queue.
+            return scheduler.Cancel(ticket) ? null : await ticket.Admitted;
+        }
+    }
+
+    private TimeSpan Remaining(DateTimeOffset deadline) => deadline - clock.GetUtcNow() is { Ticks: > 0 } left ? left : TimeSpan.Zero;
 
     private ChatTurn Notice(ChatTurn turn, string rule, string reason, string message) =>
         turn with { Verdict = new Verdict(Stage.Name, VerdictDecision.Flag, rule, reason, message) };

@@ -7,10 +7,11 @@ using Confluent.Kafka;
 namespace Streaming.Kafka.Events;
 
 /// <summary>
-/// CloudEvents Kafka protocol binding, binary content mode: attributes are <c>ce_</c>-prefixed
-/// headers, <c>content-type</c> is <c>application/json</c>, the value is the data.
-/// Extensions listed in <see cref="PlainHeaderExtensions"/> are written without prefix, as the
-/// platform's operators and non-Orleans consumers read them (<c>traceparent</c>, <c>tenantid</c>...).
+/// CloudEvents Kafka protocol binding, binary content mode: every attribute, extensions included (<c>tenantid</c>,
+/// <c>sessionid</c>, <c>tier</c>, <c>traceparent</c>), is a <c>ce_</c>-prefixed header, <c>content-type</c> is
+/// <c>application/json</c>, the value is the data; any CloudEvents SDK reads our events. The W3C
+/// <c>traceparent</c> is also written un-prefixed, the header OpenTelemetry's Kafka propagation reads. Producers
+/// that still send <c>tenantid</c>, <c>sessionid</c> or <c>tier</c> un-prefixed are read as before.
 /// Extensions named <c>dlq…</c> (a dead letter's reason and origin) are the <c>dlq_…</c> headers the dead-letter
 /// topic carries however the letter was written (by a receiver that could not parse a message, or by a stage that
 /// refused an event), so tools read one set of headers.
@@ -19,7 +20,7 @@ public static class CloudEventKafkaMapping
 {
     public const string ContentType = "application/json";
 
-    /// <summary>Extensions carried as un-prefixed headers (design brief: traceparent, tenantid, sessionid, tier).</summary>
+    /// <summary>Extensions also read from un-prefixed headers, as the first versions wrote them.</summary>
     public static readonly ImmutableHashSet<string> PlainHeaderExtensions =
         ImmutableHashSet.Create(StringComparer.Ordinal, "tenantid", "sessionid", "tier", "tracestate");
 
@@ -35,7 +36,11 @@ public static class CloudEventKafkaMapping
             { "content-type", Utf8(ContentType) },
         };
         if (e.Subject is not null) headers.Add("ce_subject", Utf8(e.Subject));
-        if (e.TraceParent is not null) headers.Add("traceparent", Utf8(e.TraceParent));
+        if (e.TraceParent is not null)
+        {
+            headers.Add("ce_traceparent", Utf8(e.TraceParent));
+            headers.Add("traceparent", Utf8(e.TraceParent));
+        }
         foreach (var (name, value) in e.Extensions)
             headers.Add(HeaderOf(name), Utf8(value));
         return headers;
@@ -44,8 +49,7 @@ public static class CloudEventKafkaMapping
     public const string DeadLetterPrefix = "dlq";
 
     private static string HeaderOf(string extension) =>
-        PlainHeaderExtensions.Contains(extension) ? extension
-        : extension.StartsWith(DeadLetterPrefix, StringComparison.Ordinal) && extension.Length > DeadLetterPrefix.Length ? "dlq_" + extension[DeadLetterPrefix.Length..]
+        extension.StartsWith(DeadLetterPrefix, StringComparison.Ordinal) && extension.Length > DeadLetterPrefix.Length ? "dlq_" + extension[DeadLetterPrefix.Length..]
         : "ce_" + extension;
 
     public static byte[] ToValue(CloudEvent e) => Encoding.UTF8.GetBytes(e.Data);
@@ -75,14 +79,15 @@ public static class CloudEventKafkaMapping
                     case "ce_time": time = text; break;
                     case "ce_subject": subject = text; break;
                     case "ce_specversion": spec = text; break;
-                    case "traceparent": traceParent = text; break;
+                    case "ce_traceparent": traceParent = text; break;
+                    case "traceparent": traceParent ??= text; break;
                     case "content-type" or "ce_datacontenttype":
                         if (!text.StartsWith(ContentType, StringComparison.OrdinalIgnoreCase) && !text.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
                         { error = $"content-type '{text}' is not JSON"; return false; }
                         break;
                     default:
                         if (h.Key.StartsWith("ce_", StringComparison.Ordinal)) extensions[h.Key[3..]] = text;
-                        else if (PlainHeaderExtensions.Contains(h.Key)) extensions[h.Key] = text;
+                        else if (PlainHeaderExtensions.Contains(h.Key)) extensions.TryAdd(h.Key, text); // ce_ wins
                         else if (h.Key.StartsWith("dlq_", StringComparison.Ordinal) && h.Key.Length > 4) extensions[DeadLetterPrefix + h.Key[4..]] = text;
                         break;
                 }
