@@ -49,10 +49,28 @@ public sealed class KafkaStreamOptions
     /// </summary>
     public Dictionary<string, string> ClientSettings { get; set; } = [];
 
-    public string TopicForNamespace(string? streamNamespace) => TopicPrefix + (streamNamespace ?? "");
+    /// <summary>
+    /// Put before the topic's name in the namespace of the streams this provider delivers (e.g. <c>audit/</c>), so
+    /// that a provider observing topics another provider consumes reaches only its own grains: implicit
+    /// subscriptions match namespaces, whichever provider delivers. Produced streams may use either form.
+    /// </summary>
+    public string NamespacePrefix { get; set; } = "";
+
+    /// <summary>
+    /// Whether a message that is not a CloudEvent is written to <see cref="DeadLetterTopic"/> (true), or only skipped:
+    /// for a provider that observes topics another provider consumes and dead-letters already.
+    /// </summary>
+    public bool DeadLetterUnreadable { get; set; } = true;
+
+    public string TopicForNamespace(string? streamNamespace)
+    {
+        var name = streamNamespace ?? "";
+        if (NamespacePrefix.Length > 0 && name.StartsWith(NamespacePrefix, StringComparison.Ordinal)) name = name[NamespacePrefix.Length..];
+        return TopicPrefix + name;
+    }
 
     public string? NamespaceForTopic(string topic) =>
-        topic.StartsWith(TopicPrefix, StringComparison.Ordinal) ? topic[TopicPrefix.Length..] : null;
+        topic.StartsWith(TopicPrefix, StringComparison.Ordinal) ? NamespacePrefix + topic[TopicPrefix.Length..] : null;
 
     public IEnumerable<string> ConsumedTopics => Topics.Select(TopicForNamespace);
 }

@@ -10,11 +10,11 @@ namespace Grains.Access;
 /// </summary>
 public interface IStaffSessionGrain : IGrainWithStringKey
 {
-    [Alias("start")] Task Start(string user, DateTimeOffset expires);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("start")] Task Start(string user, DateTimeOffset expires);
 
-    [Alias("active"), ReadOnly] Task<bool> IsActive();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("active"), ReadOnly] Task<bool> IsActive();
 
-    [Alias("revoke")] Task Revoke();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("revoke")] Task Revoke();
 }
 
 public sealed class StaffSessionGrain(

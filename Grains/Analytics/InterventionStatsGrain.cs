@@ -48,13 +48,13 @@ public sealed record InterventionReport(
 
 public interface IInterventionStatsGrain : IGrainWithIntegerKey
 {
-    [Alias("record")] Task Record(InterventionRecord record);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("record")] Task Record(InterventionRecord record);
 
     /// <summary>Replaces the records with what <c>approvals.events</c> says (<see cref="FiguresRebuild"/>): the first batch resets, each batch is stored.</summary>
-    [Alias("rebuild")] Task Rebuild(IReadOnlyList<InterventionRecord> batch, bool first);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("rebuild")] Task Rebuild(IReadOnlyList<InterventionRecord> batch, bool first);
 
     /// <summary>All tenants, or only <paramref name="tenants"/> (a tenant admin's view).</summary>
-    [Alias("report"), Orleans.Concurrency.ReadOnly] Task<InterventionReport> Report(IReadOnlyCollection<string>? tenants = null);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("report"), Orleans.Concurrency.ReadOnly] Task<InterventionReport> Report(IReadOnlyCollection<string>? tenants = null);
 }
 
 /// <summary>

@@ -46,36 +46,36 @@ public sealed record ApprovalRecord(
 /// <summary>A moderator's screen watching a queue. One-way: a slow browser never blocks the queue.</summary>
 public interface IApprovalQueueObserver : IGrainObserver
 {
-    [Orleans.Concurrency.OneWay, Alias("changed")] Task OnQueueChanged();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Orleans.Concurrency.OneWay, Alias("changed")] Task OnQueueChanged();
 }
 
 public interface IApprovalQueueGrain : IGrainWithStringKey
 {
     /// <summary>Watch the queue; call again within two minutes to stay subscribed.</summary>
-    [Alias("subscribe")] Task Subscribe(IApprovalQueueObserver observer);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("subscribe")] Task Subscribe(IApprovalQueueObserver observer);
 
-    [Alias("unsubscribe")] Task Unsubscribe(IApprovalQueueObserver observer);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("unsubscribe")] Task Unsubscribe(IApprovalQueueObserver observer);
 
     /// <summary>Adds a held item and starts its SLA timer; adding the same turn again changes nothing (redelivery).</summary>
-    [Alias("add")] Task Add(ApprovalItem item);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("add")] Task Add(ApprovalItem item);
 
-    [Alias("pending")] Task<IReadOnlyList<ApprovalItem>> Pending();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("pending")] Task<IReadOnlyList<ApprovalItem>> Pending();
 
     /// <summary>Decided (or escalated) items, newest first.</summary>
-    [Alias("decided")] Task<IReadOnlyList<ApprovalRecord>> Decided(int max = 50);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("decided")] Task<IReadOnlyList<ApprovalRecord>> Decided(int max = 50);
 
-    [Alias("get")] Task<ApprovalRecord?> Get(string turnId);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("get")] Task<ApprovalRecord?> Get(string turnId);
 
     /// <summary>The SLA clock's time at the last deadline check (null before the first): shows the checks run.</summary>
-    [Alias("checked-at")] Task<DateTimeOffset?> DeadlinesCheckedAt();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("checked-at")] Task<DateTimeOffset?> DeadlinesCheckedAt();
 
     /// <summary>
     /// Sends the answer (or the moderator's edit of it; the diff is kept). For a held customer message,
     /// the text is the moderator's reply, or without text the message goes on to the assistant.
     /// Applies once: later actors are told who decided.
     /// </summary>
-    [Alias("approve")] Task<ApprovalDecision> Approve(string turnId, string by, string? editedAnswer = null);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("approve")] Task<ApprovalDecision> Approve(string turnId, string by, string? editedAnswer = null);
 
     /// <summary>Withholds the answer; the customer gets the replacement text, else the tenant's fallback.</summary>
-    [Alias("reject")] Task<ApprovalDecision> Reject(string turnId, string by, string reason, string replacement);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("reject")] Task<ApprovalDecision> Reject(string turnId, string by, string reason, string replacement);
 }

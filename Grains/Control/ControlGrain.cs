@@ -25,33 +25,33 @@ public sealed record ControlChange(
 
 public interface IControlGrain : IGrainWithIntegerKey
 {
-    [Alias("stages")] Task<IReadOnlyList<StageControl>> GetStages();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("stages")] Task<IReadOnlyList<StageControl>> GetStages();
 
     /// <summary>
     /// Soft stop: the stage's consumers stop on every silo; its events wait in Kafka with their
     /// offsets where they were. Recorded first, so a silo that starts meanwhile keeps it stopped.
     /// </summary>
-    [Alias("pause")] Task PauseStage(string stage, string by, string? reason);
+    [ResponseTimeout(Hosting.CallTimeouts.Switch)] [Alias("pause")] Task PauseStage(string stage, string by, string? reason);
 
     /// <summary>Starts the stage's consumers on every silo; they continue at the committed offsets.</summary>
-    [Alias("resume")] Task ResumeStage(string stage, string by);
+    [ResponseTimeout(Hosting.CallTimeouts.Switch)] [Alias("resume")] Task ResumeStage(string stage, string by);
 
-    [Alias("history")] Task<IReadOnlyList<ControlChange>> GetHistory();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("history")] Task<IReadOnlyList<ControlChange>> GetHistory();
 
     /// <summary>Soft stop for one tenant: its turns wait before the model; other tenants go on.</summary>
-    [Alias("pause-tenant")] Task PauseTenant(string tenantId, string by, string? reason);
+    [ResponseTimeout(Hosting.CallTimeouts.Switch)] [Alias("pause-tenant")] Task PauseTenant(string tenantId, string by, string? reason);
 
     /// <summary>Sends the tenant's waiting turns on in order; returns how many.</summary>
-    [Alias("resume-tenant")] Task<int> ResumeTenant(string tenantId, string by);
+    [ResponseTimeout(Hosting.CallTimeouts.Switch)] [Alias("resume-tenant")] Task<int> ResumeTenant(string tenantId, string by);
 
     /// <summary>
     /// Hard stop: from now on every answer in the scope (all, tenant:ID, tier:NAME) is held for a
     /// person's approval instead of being sent. Switching it off applies to the next answer.
     /// </summary>
-    [Alias("set-hold")] Task SetHold(string scope, bool on, string by, string? reason);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("set-hold")] Task SetHold(string scope, bool on, string by, string? reason);
 
     /// <summary>Read on every answer; read-only so reads interleave.</summary>
-    [Alias("holds"), Orleans.Concurrency.ReadOnly] Task<IReadOnlyCollection<string>> GetHolds();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("holds"), Orleans.Concurrency.ReadOnly] Task<IReadOnlyCollection<string>> GetHolds();
 }
 
 /// <summary>Owns the platform's stop switches (one grain: switched rarely, read at silo start).</summary>

@@ -21,14 +21,14 @@ public interface ITenantGateGrain : IGrainWithStringKey
     /// when the tenant is paused, in which case the turn is parked (kept here and on
     /// <c>agent.requests.parked</c>) until resume.
     /// </summary>
-    [Alias("admit")] Task<bool> Admit(ChatTurn turn);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("admit")] Task<bool> Admit(ChatTurn turn);
 
-    [Alias("status"), Orleans.Concurrency.ReadOnly] Task<TenantGateStatus> Status();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("status"), Orleans.Concurrency.ReadOnly] Task<TenantGateStatus> Status();
 
-    [Alias("pause")] Task Pause(string by, string? reason);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("pause")] Task Pause(string by, string? reason);
 
     /// <summary>Sends the parked turns on to the model in the order they arrived, then admits new ones.</summary>
-    [Alias("resume")] Task<int> Resume(string by);
+    [ResponseTimeout(Hosting.CallTimeouts.Switch)] [Alias("resume")] Task<int> Resume(string by);
 }
 
 /// <summary>

@@ -38,7 +38,7 @@ public sealed record SendResult(
 /// <summary>A browser circuit watching a conversation. One-way: a slow browser never blocks the grain.</summary>
 public interface IConversationObserver : IGrainObserver
 {
-    [OneWay, Alias("line")] Task OnLine(ChatLine line);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [OneWay, Alias("line")] Task OnLine(ChatLine line);
 }
 
 public interface IConversationGrain : IGrainWithStringKey
@@ -48,24 +48,24 @@ public interface IConversationGrain : IGrainWithStringKey
     /// With an <paramref name="owner"/> (a browser's key), the session is bound to it on first open;
     /// any other owner then gets <see cref="ConversationAccessDeniedException"/>.
     /// </summary>
-    [Alias("open")] Task<ConversationView> Open(string tenantId, string? owner = null);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("open")] Task<ConversationView> Open(string tenantId, string? owner = null);
 
     /// <summary>The session as its owner left it (null when it was never opened); another owner is refused.</summary>
-    [Alias("resume")] Task<ConversationView?> Resume(string owner);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("resume")] Task<ConversationView?> Resume(string owner);
 
-    [Alias("view")] Task<ConversationView?> View();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("view")] Task<ConversationView?> View();
 
     /// <summary>
     /// Accepts a message once Kafka has it (acks=all), or says why not (length, rate, unknown session).
     /// <paramref name="clientAddress"/> (the sender's network address) and the browser the session is bound to make
     /// the per-client fair-use limit, in front of the tenant's quota.
     /// </summary>
-    [Alias("send")] Task<SendResult> Send(string text, string? clientAddress = null);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("send")] Task<SendResult> Send(string text, string? clientAddress = null);
 
     /// <summary>Watch for new lines; call again within <see cref="ConversationLimits.ObserverLease"/> to stay subscribed.</summary>
-    [Alias("subscribe")] Task Subscribe(IConversationObserver observer);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("subscribe")] Task Subscribe(IConversationObserver observer);
 
-    [Alias("unsubscribe")] Task Unsubscribe(IConversationObserver observer);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("unsubscribe")] Task Unsubscribe(IConversationObserver observer);
 }
 
 public static class ConversationLimits

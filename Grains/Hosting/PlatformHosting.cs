@@ -111,6 +111,8 @@ public static class PlatformHosting
         o.BootstrapServers = kafka.BootstrapServers;
         o.TopicPrefix = kafka.TopicPrefix;
         o.Topics = [.. stage.Topics];
+        o.NamespacePrefix = stage.NamespacePrefix;
+        o.DeadLetterUnreadable = !stage.Observes;
         o.ConsumerGroupId = kafka.TopicPrefix + stage.Name;
         o.DeadLetterTopic = kafka.TopicPrefix + Topics.DeadLetter;
         o.PartitionsForNewTopics = kafka.Partitions;

@@ -115,8 +115,9 @@ public static class GrainStores
     public const string Approvals = "approvals";
     public const string Figures = "figures";
     public const string Sessions = "sessions";
+    public const string Audit = "audit";
 
-    public static readonly string[] All = [Tenants, Conversations, Control, Approvals, Figures, Sessions];
+    public static readonly string[] All = [Tenants, Conversations, Control, Approvals, Figures, Sessions, Audit];
 
     /// <summary>The ADO.NET invariant name for PostgreSQL (Npgsql).</summary>
     public const string PostgresInvariant = "Npgsql";

@@ -53,6 +53,12 @@ public static class Topics
 /// </summary>
 public sealed record Stage(string Name, string Title, string[] Topics)
 {
+    /// <summary>Before each topic in the names of the streams this stage's provider delivers (<see cref="Audit"/> only).</summary>
+    public string NamespacePrefix { get; init; } = "";
+
+    /// <summary>Reads topics other stages consume: leaves dead-lettering unreadable messages to them.</summary>
+    public bool Observes { get; init; }
+
     public static readonly Stage InputGuardrail = new("input-guardrail", "Input guardrail", [Pipeline.Topics.UserMessagesRaw]);
     public static readonly Stage TierRouter = new("tier-router", "Tier router", [Pipeline.Topics.UserMessagesCleaned]);
     public static readonly Stage Model = new("agent-execution", "Model",
@@ -64,5 +70,16 @@ public sealed record Stage(string Name, string Title, string[] Topics)
          Pipeline.Topics.AgentResponsesPendingApproval, Pipeline.Topics.AgentResponsesApproved, Pipeline.Topics.AgentResponsesRejected,
          Pipeline.Topics.DiscountQueriesPendingApproval, Pipeline.Topics.FinanceQueriesPendingApproval, Pipeline.Topics.LegalQueriesPendingApproval]);
 
-    public static readonly Stage[] All = [InputGuardrail, TierRouter, Model, OutputGuardrail, Delivery];
+    /// <summary>
+    /// Reads every platform topic, in its own consumer group, into the audit index. Its streams are named
+    /// <c>audit/TOPIC</c>: implicit subscriptions match stream names whichever provider delivers, so the pipeline's
+    /// grains never receive the audit stage's deliveries, nor the audit grains the pipeline's.
+    /// </summary>
+    public static readonly Stage Audit = new("audit", "Audit index", [.. Pipeline.Topics.All.Where(t => t != Pipeline.Topics.DeadLetter)])
+    {
+        NamespacePrefix = "audit/",
+        Observes = true,
+    };
+
+    public static readonly Stage[] All = [InputGuardrail, TierRouter, Model, OutputGuardrail, Delivery, Audit];
 }

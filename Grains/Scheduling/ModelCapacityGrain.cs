@@ -19,9 +19,9 @@ public sealed record BackendCapacityView(
 /// </summary>
 public interface IModelCapacityGrain : IGrainWithIntegerKey
 {
-    [Alias("report")] Task<IReadOnlyList<BackendGrant>> Report(string silo, IReadOnlyList<BackendDemand> backends);
+    [ResponseTimeout(Hosting.CallTimeouts.Report)] [Alias("report")] Task<IReadOnlyList<BackendGrant>> Report(string silo, IReadOnlyList<BackendDemand> backends);
 
-    [Alias("view"), ReadOnly] Task<IReadOnlyList<BackendCapacityView>> View();
+    [ResponseTimeout(Hosting.CallTimeouts.Report)] [Alias("view"), ReadOnly] Task<IReadOnlyList<BackendCapacityView>> View();
 }
 
 public sealed class ModelCapacityGrain(TimeProvider time, IClusterMembershipService membership) : Grain, IModelCapacityGrain

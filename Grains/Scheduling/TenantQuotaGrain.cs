@@ -30,12 +30,12 @@ public interface ITenantQuotaGrain : IGrainWithStringKey
     /// Counts the request against its client's fair-use limits (<paramref name="clients"/>, see <see cref="ClientKeys"/>)
     /// and the tenant's limits, or refuses it (nothing is counted then): one client cannot use up what the others share.
     /// </summary>
-    [Alias("admit")] Task<QuotaDecision> Admit(string turnId, int estimatedTokens, IReadOnlyList<string>? clients = null);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("admit")] Task<QuotaDecision> Admit(string turnId, int estimatedTokens, IReadOnlyList<string>? clients = null);
 
     /// <summary>The tokens a call really used (the model's usage figures, else the estimate).</summary>
-    [Alias("usage"), Orleans.Concurrency.OneWay] Task RecordTokens(int tokens);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("usage"), Orleans.Concurrency.OneWay] Task RecordTokens(int tokens);
 
-    [Alias("status"), Orleans.Concurrency.ReadOnly] Task<QuotaUsage> Status();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("status"), Orleans.Concurrency.ReadOnly] Task<QuotaUsage> Status();
 }
 
 /// <summary>

@@ -5,19 +5,19 @@ namespace Grains.Tenants;
 
 public interface ITenantGrain : IGrainWithStringKey
 {
-    [Alias("profile")] Task<TenantProfile?> GetProfile();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("profile")] Task<TenantProfile?> GetProfile();
 
     /// <summary>Replaces the tenant's profile; the next message uses it.</summary>
-    [Alias("set-profile")] Task SetProfile(TenantProfile profile);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("set-profile")] Task SetProfile(TenantProfile profile);
 
     /// <summary>Stores a seed profile only when the tenant has none: a restart never undoes an admin's edit.</summary>
-    [Alias("seed")] Task<bool> Seed(TenantProfile profile);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("seed")] Task<bool> Seed(TenantProfile profile);
 
     /// <summary>
     /// Validates a new guardrail policy and, if it is valid, stores it as the next version; the next
     /// message is judged by it. An invalid policy changes nothing and comes back with field errors.
     /// </summary>
-    [Alias("update-policy")] Task<PolicyUpdate> UpdatePolicy(Guardrails.GuardrailPolicy policy, string changedBy);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("update-policy")] Task<PolicyUpdate> UpdatePolicy(Guardrails.GuardrailPolicy policy, string changedBy);
 }
 
 [GenerateSerializer, Immutable]
@@ -108,11 +108,11 @@ public sealed record PolicyChange([property: Id(0)] int Version, [property: Id(1
 /// <summary>Directory of tenants the portal can list (a single grain: read rarely, written when tenants are added).</summary>
 public interface ITenantDirectoryGrain : IGrainWithIntegerKey
 {
-    [Alias("list")] Task<IReadOnlyList<TenantProfile>> List();
-    [Alias("register")] Task Register(TenantProfile profile);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("list")] Task<IReadOnlyList<TenantProfile>> List();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("register")] Task Register(TenantProfile profile);
 
     /// <summary>Lists the tenant and stores its profile only if it has none (demo tenants at start-up).</summary>
-    [Alias("seed")] Task Seed(TenantProfile profile);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("seed")] Task Seed(TenantProfile profile);
 }
 
 public sealed class TenantDirectoryGrain(

@@ -104,18 +104,18 @@ public sealed record TierStats
 public interface ITierGrain : IGrainWithStringKey
 {
     /// <summary>One-way: recording a figure never slows the conversation that reports it.</summary>
-    [OneWay, Alias("record")] Task Record(TurnFigures figures);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [OneWay, Alias("record")] Task Record(TurnFigures figures);
 
     /// <summary>A silo's scheduler load for this tier (one-way, every second).</summary>
-    [OneWay, Alias("load")] Task ReportLoad(string silo, TierLoad load);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [OneWay, Alias("load")] Task ReportLoad(string silo, TierLoad load);
 
-    [Alias("stats"), ReadOnly] Task<TierStats> GetStats();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("stats"), ReadOnly] Task<TierStats> GetStats();
 
     /// <summary>Starts a new measuring period (figures since then only).</summary>
-    [Alias("reset")] Task Reset();
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("reset")] Task Reset();
 
     /// <summary>Replaces the figures with what the log says (<see cref="Analytics.FiguresRebuild"/>): the first batch resets, each batch is stored.</summary>
-    [Alias("rebuild")] Task Rebuild(IReadOnlyList<TurnFigures> batch, bool first);
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("rebuild")] Task Rebuild(IReadOnlyList<TurnFigures> batch, bool first);
 }
 
 /// <summary>

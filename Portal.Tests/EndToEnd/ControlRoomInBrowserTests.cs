@@ -25,7 +25,7 @@ public sealed class ControlRoomInBrowserTests(PortalServer server) : IClassFixtu
         await chat.GetByTestId("message").FillAsync("Which electric car do you have?");
         await chat.GetByTestId("send").ClickAsync();
         await Assertions.Expect(chat.GetByTestId("pending")).ToBeVisibleAsync();
-        await Assertions.Expect(chat.GetByTestId("delayed")).ToContainTextAsync("Answers are delayed"); // told, not left with a spinner
+        await Assertions.Expect(chat.GetByTestId("delayed")).ToContainTextAsync("Answers are delayed", new() { Timeout = 15_000 }); // told, not left with a spinner
         await Assertions.Expect(model.GetByTestId("stage-lag")).Not.ToHaveTextAsync("0", new() { Timeout = 15_000 });
         await PortalServer.ScreenshotAsync(control, "control-room-paused");
         await Assertions.Expect(chat.Locator("[data-testid=line-assistant]")).ToHaveCountAsync(0);

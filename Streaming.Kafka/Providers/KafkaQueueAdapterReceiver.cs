@@ -89,9 +89,14 @@ internal sealed partial class KafkaQueueAdapterReceiver(
             }
             else
             {
-                // Poison message: park it with its reason and move on; the queue must not stop.
-                await deadLetters.SendAsync(message, reason!).ConfigureAwait(false);
-                LogDeadLettered(Partition, offset, reason!);
+                // Poison message: park it with its reason and move on; the queue must not stop. An observing
+                // provider (the audit) leaves that to the topic's own consumer, so a message is parked once.
+                if (options.DeadLetterUnreadable)
+                {
+                    await deadLetters.SendAsync(message, reason!).ConfigureAwait(false);
+                    LogDeadLettered(Partition, offset, reason!);
+                }
+                else LogSkipped(Partition, offset, reason!);
                 handed.Add((offset, true));
             }
         }
@@ -117,7 +122,7 @@ internal sealed partial class KafkaQueueAdapterReceiver(
             return false;
 
         container = new KafkaBatchContainer(StreamId.Create(_namespace ?? message.Topic, key), cloudEvent!,
-            new KafkaSequenceToken(message.Offset.Value), Partition.Partition);
+            new KafkaSequenceToken(message.Offset.Value, partition: Partition.Partition), Partition.Partition);
         return true;
     }
 
@@ -175,6 +180,9 @@ internal sealed partial class KafkaQueueAdapterReceiver(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Released {Partition} with {InFlight} messages not yet delivered (they will be redelivered by the next owner)")]
     private partial void LogDetached(KafkaTopicPartition partition, int inFlight);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped unreadable {Partition} offset {Offset} (its own consumer dead-letters it): {Reason}")]
+    private partial void LogSkipped(KafkaTopicPartition partition, long offset, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Partition} offset {Offset}: {Reason}")]
     private partial void LogDeadLettered(KafkaTopicPartition partition, long offset, string reason);

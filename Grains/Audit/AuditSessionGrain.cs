@@ -1,0 +1,78 @@
+using Grains.Hosting;
+using Grains.Pipeline;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Streaming.Kafka;
+using Streaming.Kafka.Events;
+using Streaming.Kafka.Providers;
+
+namespace Grains.Audit;
+
+/// <summary>
+/// The audit stage for one conversation: its own consumer group over every platform topic (the <c>audit</c>
+/// provider, whose streams are named <c>audit/TOPIC</c> so the pipeline's grains never see them) records each event
+/// of the session with its Kafka position, once, before the offset is committed. The event's data stays in Kafka;
+/// replay reads it back by position.
+/// </summary>
+[RegexImplicitStreamSubscription("^audit/")]
+public sealed class AuditSessionGrain(
+    [PersistentState("audit", GrainStores.Audit)] IPersistentState<AuditSessionState> state,
+    TimeProvider time) : Grain, IAuditSessionGrain
+{
+    private string SessionId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var provider = this.GetStreamProvider(Stage.Audit.Name);
+        foreach (var topic in Stage.Audit.Topics)
+        {
+            var stream = StreamId.Create(Stage.Audit.NamespacePrefix + topic, SessionId);
+            await provider.GetStream<CloudEvent>(stream).SubscribeAsync((e, token) => RecordAsync(topic, e, token));
+        }
+    }
+
+    private async Task RecordAsync(string topic, CloudEvent e, StreamSequenceToken? token)
+    {
+        if (token is not KafkaSequenceToken { Partition: >= 0 } position) return; // only events read from Kafka have a place in it
+        var at = new KafkaPosition(TopicPrefix + topic, position.Partition, position.Offset);
+        if (state.State.Positions.Contains(at)) return; // redelivered
+        var entry = EntryOf(e, at);
+        // The trace's way to this session first: a redelivery after a failure here finds the entry not yet stored.
+        if (entry.TraceId is { } trace && !state.State.Traces.Contains(trace))
+        {
+            await GrainFactory.GetGrain<IAuditTraceGrain>(trace).Add(SessionId);
+            state.State.Traces.Add(trace);
+        }
+        state.State.Positions.Add(at);
+        state.State.Entries.Add(entry);
+        await state.WriteOrDropAsync(this);
+    }
+
+    private string TopicPrefix => _prefix ??= ServiceProvider.GetOptionsByName<KafkaStreamOptions>(Stage.Audit.Name).TopicPrefix;
+    private string? _prefix;
+
+    private AuditEntry EntryOf(CloudEvent e, KafkaPosition at)
+    {
+        ChatTurn? turn = null;
+        try { turn = ChatEvents.Turn(e); }
+        catch (Exception ex) when (ex is not OperationCanceledException) { } // not a chat turn: indexed by its attributes alone
+        var trace = turn?.TraceId ?? TraceIdOf(e.TraceParent);
+        return new AuditEntry(e.Id, e.Type, at, e.Time, SessionId, trace, e.Subject ?? turn?.TurnId,
+            e.Extension("tenantid") ?? turn?.TenantId, e.Extension("tier") ?? turn?.Tier.ToString().ToLowerInvariant(),
+            turn?.Verdict?.Rule, time.GetUtcNow());
+    }
+
+    private static string? TraceIdOf(string? traceParent) =>
+        traceParent?.Split('-') is [_, { Length: 32 } traceId, _, _] ? traceId : null;
+
+    public Task<IReadOnlyList<AuditEntry>> Entries() => Task.FromResult<IReadOnlyList<AuditEntry>>(
+        state.State.Entries.OrderBy(e => e.Time).ThenBy(e => e.Position.Topic, StringComparer.Ordinal).ThenBy(e => e.Position.Offset).ToList());
+}
+
+[GenerateSerializer]
+public sealed class AuditSessionState
+{
+    [Id(0)] public List<AuditEntry> Entries { get; set; } = [];
+    [Id(1)] public HashSet<KafkaPosition> Positions { get; set; } = [];
+    [Id(2)] public HashSet<string> Traces { get; set; } = [];
+}
