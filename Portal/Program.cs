@@ -12,6 +12,15 @@ if (args is ["hash-password", ..])
     return 0;
 }
 
+// `dotnet run --project Portal -- new-api-key` prints a new API key and the hash to put in Auth:ApiKeys.
+if (args is ["new-api-key", ..])
+{
+    var key = ApiKeyHash.NewKey();
+    Console.WriteLine($"key:  {key}");
+    Console.WriteLine($"hash: {ApiKeyHash.Of(key)}");
+    return 0;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPortal();
 builder.Logging.DropWatchdogStartupAlarm();

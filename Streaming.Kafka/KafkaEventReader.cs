@@ -83,7 +83,7 @@ public sealed class KafkaEventReader(KafkaStreamOptions options)
                 {
                     offsets.Dequeue();
                     var position = new KafkaPosition(result.Topic, result.Partition.Value, at);
-                    found[position] = CloudEventKafkaMapping.TryParse(result.Message.Headers, result.Message.Value, out var e, out var error)
+                    found[position] = CloudEventKafkaMapping.TryParse(result.Message.Headers, result.Message.Value, CloudEventKafkaMapping.WrittenAt(result.Message.Timestamp), out var e, out var error)
                         ? new(position, e, null)
                         : new(position, null, "not a CloudEvent: " + error);
                 }

@@ -45,7 +45,7 @@ public sealed class KafkaStreamLog(KafkaStreamOptions options, KafkaClientPool p
             position = result.Offset.Value + 1;
             if (result.Message.Key is null || !result.Message.Key.AsSpan().SequenceEqual(key)) continue;
             // Events the pipeline dead-lettered are skipped here too: the dead-letter topic holds them.
-            if (!CloudEventKafkaMapping.TryParse(result.Message.Headers, result.Message.Value, out var cloudEvent, out _)) continue;
+            if (!CloudEventKafkaMapping.TryParse(result.Message.Headers, result.Message.Value, CloudEventKafkaMapping.WrittenAt(result.Message.Timestamp), out var cloudEvent, out _)) continue;
             yield return (cloudEvent!, new KafkaSequenceToken(result.Offset.Value));
         }
         consumer.Close();

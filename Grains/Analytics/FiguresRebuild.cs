@@ -26,7 +26,7 @@ public static class FiguresRebuild
         IEnumerable<CloudEvent> Events(string topic)
         {
             foreach (var record in KafkaTopicScan.ReadAll(kafka.BootstrapServers, kafka.ClientSettings, kafka.TopicPrefix + topic, cancellationToken: cancellationToken))
-                if (CloudEventKafkaMapping.TryParse(record.Message.Headers, record.Message.Value, out var e, out _)) yield return e!;
+                if (CloudEventKafkaMapping.TryParse(record.Message.Headers, record.Message.Value, CloudEventKafkaMapping.WrittenAt(record.Message.Timestamp), out var e, out _)) yield return e!;
                 else unreadable++;
         }
 

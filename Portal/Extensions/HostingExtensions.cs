@@ -62,6 +62,7 @@ public static class HostingExtensions
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapHealthApi();
+        app.MapAuditApi();
         app.MapPortalHealthChecks();
         app.MapAccountEndpoints();
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -38,17 +38,31 @@ public static class SecurityHosting
                 options.SlidingExpiration = true;
                 options.Events.OnSigningIn = StaffSessions.StartAsync;
                 options.Events.OnValidatePrincipal = StaffSessions.ValidateAsync;
-            });
+                // APIs answer 401/403; only pages are sent to the sign-in page.
+                options.Events.OnRedirectToLogin = context => ApiOr(context, StatusCodes.Status401Unauthorized);
+                options.Events.OnRedirectToAccessDenied = context => ApiOr(context, StatusCodes.Status403Forbidden);
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         if (auth.Oidc.Enabled) authentication.AddOpenIdConnect(OidcScheme, auth.Oidc.DisplayName, options => ConfigureOidc(options, auth.Oidc));
 
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(StaffPolicies.Staff, p => p.RequireRole(StaffRoles.All))
             .AddPolicy(StaffPolicies.Operators, p => p.RequireRole(StaffRoles.Admin, StaffRoles.Operator))
             .AddPolicy(StaffPolicies.Moderators, p => p.RequireRole(StaffRoles.Admin, StaffRoles.Moderator))
-            .AddPolicy(StaffPolicies.PolicyEditors, p => p.RequireRole(StaffRoles.Admin, StaffRoles.TenantAdmin));
+            .AddPolicy(StaffPolicies.PolicyEditors, p => p.RequireRole(StaffRoles.Admin, StaffRoles.TenantAdmin))
+            .AddPolicy(StaffPolicies.Auditors, p => p
+                .AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme, ApiKeyAuthenticationHandler.SchemeName)
+                .RequireRole(StaffRoles.Admin, StaffRoles.Operator, StaffRoles.TenantAdmin));
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, StaffSessionRevalidator>();
         return builder;
+    }
+
+    private static Task ApiOr(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/api")) context.Response.StatusCode = status;
+        else context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
     }
 
     private static void ConfigureOidc(OpenIdConnectOptions options, OidcOptions oidc)

@@ -24,6 +24,9 @@ public sealed class AuthOptions
 
     public List<StaffAccount> Accounts { get; set; } = [];
 
+    /// <summary>Keys for automation (the audit API): hashed, with roles and tenants.</summary>
+    public List<ApiKeyAccount> ApiKeys { get; set; } = [];
+
     public OidcOptions Oidc { get; set; } = new();
 
     /// <summary>How long a staff sign-in lasts without activity.</summary>
@@ -70,6 +73,17 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         }
         foreach (var dup in options.Accounts.GroupBy(a => StaffUserName.Normalize(a.User), StringComparer.Ordinal).Where(g => g.Count() > 1))
             errors.Add($"Auth:Accounts: user '{dup.Key}' is listed twice.");
+        foreach (var (key, i) in options.ApiKeys.Select((k, i) => (k, i)))
+        {
+            var at = $"Auth:ApiKeys:{i} ({key.Name})";
+            if (string.IsNullOrWhiteSpace(key.Name)) errors.Add($"Auth:ApiKeys:{i}: Name is required.");
+            if (!ApiKeyHash.IsWellFormed(key.KeyHash))
+                errors.Add($"{at}: KeyHash must look like sha256$BASE64 (make a key and its hash with `dotnet run --project Portal -- new-api-key`).");
+            foreach (var role in key.Roles.Where(r => !StaffRoles.All.Contains(r)))
+                errors.Add($"{at}: unknown role '{role}' (roles: {string.Join(", ", StaffRoles.All)}).");
+            if (key.Roles.Count == 0) errors.Add($"{at}: give the key at least one role.");
+            if (key.Roles.Contains(StaffRoles.TenantAdmin) && key.Tenants.Count == 0) errors.Add($"{at}: a tenant admin key needs at least one tenant.");
+        }
         if (options.Oidc.Enabled && string.IsNullOrWhiteSpace(options.Oidc.ClientId))
             errors.Add("Auth:Oidc: ClientId is required when Authority is set.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -31,4 +31,7 @@ public static class StaffPolicies
     public const string Operators = "operators";
     public const string Moderators = "moderators";
     public const string PolicyEditors = "policy-editors";
+
+    /// <summary>Conversation histories (audit page and API): admins, operators, tenant admins for their tenants; staff or API keys.</summary>
+    public const string Auditors = "auditors";
 }

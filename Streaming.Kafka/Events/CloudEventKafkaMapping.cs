@@ -58,7 +58,14 @@ public static class CloudEventKafkaMapping
     /// Reads an event from a Kafka message, or says in words why it is not one. The caller sends
     /// the message to the dead-letter topic with that reason; it never stops the queue.
     /// </summary>
-    public static bool TryParse(Headers? headers, byte[]? value, out CloudEvent? cloudEvent, out string? error)
+    public static bool TryParse(Headers? headers, byte[]? value, out CloudEvent? cloudEvent, out string? error) =>
+        TryParse(headers, value, null, out cloudEvent, out error);
+
+    /// <summary>
+    /// As above; an event without <c>ce_time</c> takes <paramref name="written"/> (the Kafka message's timestamp), so every
+    /// consumer of it, now or in a replay, sees the same time.
+    /// </summary>
+    public static bool TryParse(Headers? headers, byte[]? value, DateTimeOffset? written, out CloudEvent? cloudEvent, out string? error)
     {
         cloudEvent = null;
         error = null;
@@ -98,7 +105,7 @@ public static class CloudEventKafkaMapping
         if (string.IsNullOrWhiteSpace(type)) { error = "missing header ce_type"; return false; }
         if (string.IsNullOrWhiteSpace(source)) { error = "missing header ce_source"; return false; }
 
-        var when = DateTimeOffset.UtcNow;
+        var when = written ?? DateTimeOffset.UtcNow;
         if (time is not null && !DateTimeOffset.TryParse(time, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out when))
         { error = $"ce_time '{time}' is not an RFC 3339 timestamp"; return false; }
 
@@ -121,6 +128,10 @@ public static class CloudEventKafkaMapping
         };
         return true;
     }
+
+    /// <summary>A Kafka message's timestamp, when it has one.</summary>
+    public static DateTimeOffset? WrittenAt(Timestamp timestamp) =>
+        timestamp.Type == TimestampType.NotAvailable ? null : new DateTimeOffset(timestamp.UtcDateTime, TimeSpan.Zero);
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 

@@ -118,7 +118,7 @@ internal sealed partial class KafkaQueueAdapterReceiver(
         try { key = StrictUtf8.GetString(keyBytes); }
         catch (DecoderFallbackException) { reason = "message key is not valid UTF-8"; return false; }
 
-        if (!CloudEventKafkaMapping.TryParse(message.Message.Headers, message.Message.Value, out var cloudEvent, out reason))
+        if (!CloudEventKafkaMapping.TryParse(message.Message.Headers, message.Message.Value, CloudEventKafkaMapping.WrittenAt(message.Message.Timestamp), out var cloudEvent, out reason))
             return false;
 
         container = new KafkaBatchContainer(StreamId.Create(_namespace ?? message.Topic, key), cloudEvent!,
