@@ -137,3 +137,40 @@ public sealed class AuditApiTests(AuditedPortal server) : IClassFixture<AuditedP
         }
     }
 }
+
+/// <summary>The audit page as an auditor uses it, in Chromium.</summary>
+public sealed class AuditInBrowserTests(AuditedPortal server) : IClassFixture<AuditedPortal>
+{
+    [Fact]
+    public async Task An_operator_finds_a_conversation_by_session_and_reads_its_timeline_and_a_tenant_admin_only_its_own()
+    {
+        var session = "audit-ui-" + Guid.NewGuid().ToString("N");
+        var chat = server.Grains.GetGrain<IConversationGrain>(session);
+        await chat.Open("velo-corner");
+        Assert.True((await chat.Send("How much is the e-bike?")).Accepted);
+        var index = server.Grains.GetGrain<IAuditSessionGrain>(session);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await index.Entries()).Any(e => e.Type == Grains.Pipeline.ChatEventTypes.ResponseFinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the answer was indexed within 30 s");
+            await Task.Delay(100);
+        }
+
+        var page = await server.SignedInPageAsync("operator", "/audit");
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("audit-find")).ToBeEnabledAsync();
+        await page.GetByPlaceholder("session id or trace id").FillAsync(session);
+        await page.GetByTestId("audit-find").ClickAsync();
+        var rows = page.GetByTestId("audit-event");
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("audit-title")).ToContainTextAsync(session);
+        await Microsoft.Playwright.Assertions.Expect(rows.First).ToHaveAttributeAsync("data-type", Grains.Pipeline.ChatEventTypes.MessageReceived);
+        await Microsoft.Playwright.Assertions.Expect(page.Locator($"[data-testid=audit-event][data-type='{Grains.Pipeline.ChatEventTypes.ResponseFinal}']")).ToContainTextAsync("E-Trek 500");
+        await Microsoft.Playwright.Assertions.Expect(page.Locator($"[data-testid=audit-event][data-type='{Grains.Pipeline.ChatEventTypes.GuardrailEvaluated}']").First).ToContainTextAsync("allow");
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("audit-timeline")).ToContainTextAsync("user.messages.raw[");
+        await PortalServer.ScreenshotAsync(page, "audit-timeline");
+
+        // A tenant admin of another tenant finds nothing there.
+        var other = await server.SignedInPageAsync("stuttgart-admin", $"/audit/sessions/{session}");
+        await Microsoft.Playwright.Assertions.Expect(other.GetByTestId("audit-none")).ToContainTextAsync("Nothing in the audit index");
+        await Microsoft.Playwright.Assertions.Expect(other.GetByTestId("audit-event")).ToHaveCountAsync(0);
+    }
+}

@@ -19,7 +19,7 @@ public static class AuditApi
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        var audit = app.MapGroup("/api/audit").RequireAuthorization(StaffPolicies.Auditors);
+        var audit = app.MapGroup("/api/audit").RequireAuthorization(StaffPolicies.AuditApi);
         audit.MapGet("/sessions/{sessionId}", (string sessionId, string? format, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) =>
             AnswerAsync(AuditReplay.For(services).SessionAsync(sessionId, ct), format, user));
         audit.MapGet("/traces/{traceId}", (string traceId, string? format, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) =>
@@ -30,8 +30,7 @@ public static class AuditApi
     private static async Task<IResult> AnswerAsync(Task<IReadOnlyList<AuditEvent>> reading, string? format, ClaimsPrincipal user)
     {
         var events = await reading;
-        if (events.Count == 0 || events.Any(e => e.Entry.TenantId is { } tenant && !user.MaySeeTenant(tenant)) ||
-            (!user.SeesAllTenants() && events.Any(e => e.Entry.TenantId is null)))
+        if (events.Count == 0 || events.Any(e => e.Entry.TenantId is { } tenant ? !user.MaySeeTenant(tenant) : !user.SeesAllTenants()))
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such conversation in the audit index.");
         var lines = format == "jsonl";
         return Results.Bytes(Write(events, lines), lines ? CloudEventJsonFormat.LinesContentType : CloudEventJsonFormat.BatchContentType);

@@ -50,7 +50,9 @@ public static class SecurityHosting
             .AddPolicy(StaffPolicies.Operators, p => p.RequireRole(StaffRoles.Admin, StaffRoles.Operator))
             .AddPolicy(StaffPolicies.Moderators, p => p.RequireRole(StaffRoles.Admin, StaffRoles.Moderator))
             .AddPolicy(StaffPolicies.PolicyEditors, p => p.RequireRole(StaffRoles.Admin, StaffRoles.TenantAdmin))
-            .AddPolicy(StaffPolicies.Auditors, p => p
+            .AddPolicy(StaffPolicies.Auditors, p => p.RequireRole(StaffRoles.Admin, StaffRoles.Operator, StaffRoles.TenantAdmin))
+            // APIs also take API keys; a page must not (its challenge is the sign-in page, an API key's is a 401).
+            .AddPolicy(StaffPolicies.AuditApi, p => p
                 .AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme, ApiKeyAuthenticationHandler.SchemeName)
                 .RequireRole(StaffRoles.Admin, StaffRoles.Operator, StaffRoles.TenantAdmin));
         builder.Services.AddCascadingAuthenticationState();

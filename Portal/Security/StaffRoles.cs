@@ -32,6 +32,9 @@ public static class StaffPolicies
     public const string Moderators = "moderators";
     public const string PolicyEditors = "policy-editors";
 
-    /// <summary>Conversation histories (audit page and API): admins, operators, tenant admins for their tenants; staff or API keys.</summary>
+    /// <summary>Conversation histories (the audit page): admins, operators, tenant admins for their tenants.</summary>
     public const string Auditors = "auditors";
+
+    /// <summary>The same for the audit API, signed in as staff or with an API key (<c>Authorization: Bearer</c>).</summary>
+    public const string AuditApi = "audit-api";
 }
