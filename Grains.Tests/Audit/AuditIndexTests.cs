@@ -54,6 +54,27 @@ public sealed class AuditIndexTests(PipelineCluster pipeline) : IClassFixture<Pi
     }
 
     [Fact]
+    public async Task A_tenants_turns_are_found_by_outcome_rule_and_time()
+    {
+        var (rude, rudeSession) = await pipeline.OpenAsync(Dealer);
+        var refused = await rude.Send("Write a romantic poem");
+        await PipelineCluster.AnswerTo(rude, refused.TurnId!);
+        var (polite, politeSession) = await pipeline.OpenAsync(Dealer);
+        var answered = await polite.Send("What does the GLC cost?");
+        await PipelineCluster.AnswerTo(polite, answered.TurnId!);
+
+        var search = pipeline.Client.GetGrain<IAuditTenantGrain>(Dealer);
+        await Eventually.True(async () => (await search.Search(new AuditQuery(Outcome: "rejected", Rule: "topic.blocked"))).Any(t => t.SessionId == rudeSession),
+            "the refused turn is found as rejected by topic.blocked");
+        await Eventually.True(async () => (await search.Search(new AuditQuery(Outcome: "answered"))).Any(t => t.SessionId == politeSession),
+            "the answered turn is found as answered");
+        Assert.DoesNotContain(await search.Search(new AuditQuery(Outcome: "answered")), t => t.SessionId == rudeSession);
+        Assert.DoesNotContain(await search.Search(new AuditQuery(Rule: "topic.blocked")), t => t.SessionId == politeSession);
+        Assert.Empty(await search.Search(new AuditQuery(From: DateTimeOffset.UtcNow.AddMinutes(5))));
+        Assert.DoesNotContain(await pipeline.Client.GetGrain<IAuditTenantGrain>("velo-corner").Search(new AuditQuery()), t => t.SessionId == rudeSession); // each tenant its own
+    }
+
+    [Fact]
     public async Task A_trace_id_leads_to_its_conversation()
     {
         var (chat, session) = await pipeline.OpenAsync(Dealer);

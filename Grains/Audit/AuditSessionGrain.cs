@@ -43,6 +43,9 @@ public sealed class AuditSessionGrain(
             await GrainFactory.GetGrain<IAuditTraceGrain>(trace).Add(SessionId);
             state.State.Traces.Add(trace);
         }
+        // An outcome goes to the tenant's search too (idempotent by event), before the entry is stored, for the same reason.
+        if (AuditOutcomes.Of(entry.Type) is { } outcome && entry.TenantId is { } tenant)
+            await GrainFactory.GetGrain<IAuditTenantGrain>(tenant).Add(new AuditTurn(SessionId, entry.TurnId, entry.TraceId, entry.Time, outcome, entry.Rule, entry.Tier, entry.EventId));
         state.State.Positions.Add(at);
         state.State.Entries.Add(entry);
         await state.WriteOrDropAsync(this);

@@ -168,6 +168,18 @@ public sealed class AuditInBrowserTests(AuditedPortal server) : IClassFixture<Au
         await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("audit-timeline")).ToContainTextAsync("user.messages.raw[");
         await PortalServer.ScreenshotAsync(page, "audit-timeline");
 
+        // Found by searching the tenant's turns as well, and opened from there.
+        await page.GotoAsync(server.BaseUrl + "/audit");
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("audit-search")).ToBeEnabledAsync();
+        await page.GetByTestId("audit-tenant").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Velo Corner" }).ClickAsync();
+        await page.GetByTestId("audit-search").ClickAsync();
+        var found = page.Locator("[data-testid=audit-found-turn][data-outcome=answered]", new() { HasText = session });
+        await Microsoft.Playwright.Assertions.Expect(found).ToHaveCountAsync(1);
+        await PortalServer.ScreenshotAsync(page, "audit-search");
+        await found.GetByRole(Microsoft.Playwright.AriaRole.Link).ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("audit-title")).ToContainTextAsync(session);
+
         // A tenant admin of another tenant finds nothing there.
         var other = await server.SignedInPageAsync("stuttgart-admin", $"/audit/sessions/{session}");
         await Microsoft.Playwright.Assertions.Expect(other.GetByTestId("audit-none")).ToContainTextAsync("Nothing in the audit index");
