@@ -173,9 +173,16 @@ public sealed class AuditInBrowserTests(AuditedPortal server) : IClassFixture<Au
         await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("audit-search")).ToBeEnabledAsync();
         await page.GetByTestId("audit-tenant").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Velo Corner" }).ClickAsync();
-        await page.GetByTestId("audit-search").ClickAsync();
         var found = page.Locator("[data-testid=audit-found-turn][data-outcome=answered]", new() { HasText = session });
-        await Microsoft.Playwright.Assertions.Expect(found).ToHaveCountAsync(1);
+        // The select's value reaches the circuit asynchronously: search again until the chosen tenant's turns are listed.
+        var searchUntil = DateTime.UtcNow.AddSeconds(20);
+        do
+        {
+            await page.GetByTestId("audit-search").ClickAsync();
+            try { await Microsoft.Playwright.Assertions.Expect(found).ToHaveCountAsync(1, new() { Timeout = 2_000 }); break; }
+            catch (Microsoft.Playwright.PlaywrightException) when (DateTime.UtcNow < searchUntil) { }
+        }
+        while (true);
         await PortalServer.ScreenshotAsync(page, "audit-search");
         await found.GetByRole(Microsoft.Playwright.AriaRole.Link).ClickAsync();
         await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("audit-title")).ToContainTextAsync(session);
