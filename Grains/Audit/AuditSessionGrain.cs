@@ -59,14 +59,12 @@ public sealed class AuditSessionGrain(
         ChatTurn? turn = null;
         try { turn = ChatEvents.Turn(e); }
         catch (Exception ex) when (ex is not OperationCanceledException) { } // not a chat turn: indexed by its attributes alone
-        var trace = turn?.TraceId ?? TraceIdOf(e.TraceParent);
+        var trace = turn?.TraceId ?? ChatEvents.TraceIdOf(e.TraceParent);
         return new AuditEntry(e.Id, e.Type, at, e.Time, SessionId, trace, e.Subject ?? turn?.TurnId,
             e.Extension("tenantid") ?? turn?.TenantId, e.Extension("tier") ?? turn?.Tier.ToString().ToLowerInvariant(),
             turn?.Verdict?.Rule, time.GetUtcNow());
     }
 
-    private static string? TraceIdOf(string? traceParent) =>
-        traceParent?.Split('-') is [_, { Length: 32 } traceId, _, _] ? traceId : null;
 
     public Task<IReadOnlyList<AuditEntry>> Entries() => Task.FromResult<IReadOnlyList<AuditEntry>>(
         state.State.Entries.OrderBy(e => e.Time).ThenBy(e => e.Position.Topic, StringComparer.Ordinal).ThenBy(e => e.Position.Offset).ToList());

@@ -103,6 +103,10 @@ public static class ChatEventTypes
 
 public static class ChatEvents
 {
+    /// <summary>The trace id of a W3C <c>traceparent</c> (00-TRACEID-SPANID-FLAGS), or null.</summary>
+    public static string? TraceIdOf(string? traceParent) =>
+        traceParent?.Split('-') is [_, { Length: 32 } traceId, _, _] ? traceId : null;
+
     /// <summary>
     /// Event ids derive from the turn and the step, so a stage that runs twice for the same input
     /// (redelivery) emits the same id and downstream de-duplication sees it.

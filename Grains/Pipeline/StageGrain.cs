@@ -63,7 +63,7 @@ public abstract class StageGrain(Stage stage) : Grain
             return;
         }
         // Turns written by other tools may carry only a traceparent header, or no trace at all.
-        if (turn.TraceId is null) turn = turn with { TraceId = TraceIdOf(e.TraceParent) ?? Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) };
+        if (turn.TraceId is null) turn = turn with { TraceId = ChatEvents.TraceIdOf(e.TraceParent) ?? Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) };
         try
         {
             await HandleAsync(e, turn);
@@ -83,8 +83,6 @@ public abstract class StageGrain(Stage stage) : Grain
     private Task RefuseAsync(StreamId from, CloudEvent e, StreamSequenceToken? token, string reason) =>
         DeadLetters.SendAsync(ServiceProvider, stage.Name, from, e, token, $"{stage.Name}: {reason}");
 
-    private static string? TraceIdOf(string? traceParent) =>
-        traceParent?.Split('-') is [_, { Length: 32 } traceId, _, _] ? traceId : null;
 
     protected abstract Task HandleAsync(CloudEvent e, ChatTurn turn);
 
