@@ -1,4 +1,5 @@
 using Grains.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
 using Streaming.Kafka;
 using Streaming.Kafka.Events;
 
@@ -15,8 +16,7 @@ public sealed record AuditEvent(AuditEntry Entry, CloudEvent? Event, string? Mis
 public sealed class AuditReplay(IGrainFactory grains, KafkaEventReader reader)
 {
     public static AuditReplay For(IServiceProvider services) =>
-        new(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IGrainFactory>(services),
-            KafkaEventReader.For(services, Stage.Audit.Name));
+        new(services.GetRequiredService<IGrainFactory>(), KafkaEventReader.For(services, Stage.Audit.Name));
 
     /// <summary>The session's events in log order; empty when the index has none.</summary>
     public async Task<IReadOnlyList<AuditEvent>> SessionAsync(string sessionId, CancellationToken cancellationToken = default) =>

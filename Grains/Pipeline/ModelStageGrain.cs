@@ -45,7 +45,8 @@ public sealed class ModelStageGrain(
         var reason = "no model backend configured for this tier";
         var queued = TimeSpan.Zero;
         var modelMs = 0.0;
-        var slotDeadline = clock.GetUtcNow() + MaxSlotWait;
+        var arrived = clock.GetUtcNow();
+        var slotDeadline = arrived + MaxSlotWait;
         while (true)
         {
             var ticket = scheduler.Enqueue(new ModelRequest(turn.TurnId, turn.TenantId, SchedulerOptions.ClassOf(turn.Tier), estimate) { Exclude = tried });
@@ -59,7 +60,7 @@ public sealed class ModelStageGrain(
                 reason = $"no model slot within {MaxSlotWait.TotalSeconds:0} s";
                 logger.LogWarning("Turn {Turn} of tenant {Tenant}: {Reason}; the customer gets the failure answer (scheduler: {Snapshot})",
                     turn.TurnId, turn.TenantId, reason, string.Join("; ", scheduler.Snapshot().Backends));
-                queued = clock.GetUtcNow() - (slotDeadline - MaxSlotWait);
+                queued = clock.GetUtcNow() - arrived;
                 break;
             }
             queued += admission.QueueWait;
