@@ -48,6 +48,7 @@ if (args.FirstOrDefault() == "rebuild-figures")
 // /health on 5000 unless configured; beside another silo on this machine, a free port (Kestrel logs which).
 if (builder.Configuration["urls"] is null && LocalCluster.InUse(5000)) builder.WebHost.UseUrls("http://127.0.0.1:0");
 var kafka = builder.AddPlatformKafka();
+builder.AddPlatformTracing("agent-platform-silo");
 var stores = PlatformStoreOptions.From(builder.Configuration);
 await stores.VerifyAsync();
 builder.UseOrleans(silo =>

@@ -51,8 +51,7 @@ public sealed class AuditSessionGrain(
         await state.WriteOrDropAsync(this);
     }
 
-    private string TopicPrefix => _prefix ??= ServiceProvider.GetOptionsByName<KafkaStreamOptions>(Stage.Audit.Name).TopicPrefix;
-    private string? _prefix;
+    private string TopicPrefix => Stage.Audit.TopicPrefix(ServiceProvider);
 
     private AuditEntry EntryOf(CloudEvent e, KafkaPosition at)
     {

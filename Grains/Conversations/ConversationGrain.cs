@@ -108,6 +108,7 @@ public sealed class ConversationGrain(
         var tenant = await GrainFactory.GetGrain<ITenantGrain>(state.State.TenantId).GetProfile();
         if (tenant is null) return SendResult.Refused("This assistant is not available any more.");
 
+        using var span = PlatformTracing.StartTurn("chat send", tenant.TenantId, SessionId);
         var turn = new ChatTurn
         {
             TurnId = Guid.NewGuid().ToString("N")[..16],
@@ -116,7 +117,7 @@ public sealed class ConversationGrain(
             Tier = tenant.Tier,
             Text = text,
             SubmittedAt = now,
-            TraceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()),
+            TraceId = span?.TraceId.ToHexString() ?? Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()),
             Clients = Scheduling.ClientKeys.Of(state.State.Owner, clientAddress),
         };
         try
@@ -142,6 +143,8 @@ public sealed class ConversationGrain(
 
     private async Task OnOutcomeAsync(StreamId from, CloudEvent e, StreamSequenceToken? token)
     {
+        using var receive = Streaming.Kafka.KafkaTracing.StartReceive(Stage.Delivery.Name, Stage.Delivery.TopicPrefix(ServiceProvider), from, e, token);
+        using var handle = PlatformTracing.StartHandle(Stage.Delivery.Name, e.Subject);
         try
         {
             var reason = Refusal(e, out var turn);

@@ -39,6 +39,7 @@ public static class PlatformHosting
     {
         stores ??= PlatformStoreOptions.Memory;
         silo.Services.TryAddSingleton(stores);
+        silo.AddActivityPropagation(); // grain calls continue the turn's trace (PlatformTracing)
         // Grain state and reminders (reminders wake approval queues after a restart so SLA deadlines are kept).
         silo.AddPlatformGrainStorage(stores);
         silo.AddStartupTask((sp, _) =>
@@ -95,6 +96,7 @@ public static class PlatformHosting
     /// <summary>For an Orleans client (a Portal that is not a silo): same providers, producing only.</summary>
     public static IClientBuilder AddAgentPlatform(this IClientBuilder client, PlatformKafkaOptions kafka)
     {
+        client.AddActivityPropagation();
         if (kafka.Embedded is { } embedded)
             client.Services.TryAddSingleton<IKafkaTopicCreator>(new EmbeddedTopicCreator(embedded));
         foreach (var stage in Stage.All)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Grains.Tenants;
 using Orleans.Runtime;
 using Orleans.Streams;
+using Streaming.Kafka;
 using Streaming.Kafka.Events;
 
 namespace Grains.Pipeline;
@@ -34,7 +35,9 @@ public abstract class StageGrain(Stage stage) : Grain
     private async Task OnEventAsync(StreamId from, CloudEvent e, StreamSequenceToken? token)
     {
         if (_handled.Contains(e.Id)) return;
-        await ProcessAsync(from, e, token);
+        using (var receive = KafkaTracing.StartReceive(stage.Name, stage.TopicPrefix(ServiceProvider), from, e, token))
+        using (Hosting.PlatformTracing.StartHandle(stage.Name, e.Subject))
+            await ProcessAsync(from, e, token);
         // Remembered only once handled: if handling failed (a grain it called was on a dead silo,
         // Kafka refused the produce), the redelivery must run it again, not skip it as a duplicate.
         _handled.Add(e.Id);

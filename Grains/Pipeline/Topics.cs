@@ -1,3 +1,5 @@
+using Orleans.Runtime;
+
 namespace Grains.Pipeline;
 
 /// <summary>Stream namespaces = Kafka topic names (before the deployment's prefix), as in the seed article.</summary>
@@ -58,6 +60,9 @@ public sealed record Stage(string Name, string Title, string[] Topics)
 
     /// <summary>Reads topics other stages consume: leaves dead-lettering unreadable messages to them.</summary>
     public bool Observes { get; init; }
+
+    /// <summary>The deployment's prefix before this stage's topic names (its provider's options; the same for every stage).</summary>
+    public string TopicPrefix(IServiceProvider services) => services.GetOptionsByName<Streaming.Kafka.KafkaStreamOptions>(Name).TopicPrefix;
 
     public static readonly Stage InputGuardrail = new("input-guardrail", "Input guardrail", [Pipeline.Topics.UserMessagesRaw]);
     public static readonly Stage TierRouter = new("tier-router", "Tier router", [Pipeline.Topics.UserMessagesCleaned]);

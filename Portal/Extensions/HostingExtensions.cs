@@ -24,6 +24,7 @@ public static class HostingExtensions
         var client = PortalClient.IsClient(builder.Configuration);
         if (client) PortalClient.RequireKafka(builder.Configuration);
         var kafka = builder.AddPlatformKafka();
+        builder.AddPlatformTracing("agent-platform-portal");
         var stores = PlatformStoreOptions.From(builder.Configuration);
         stores.VerifyAsync().GetAwaiter().GetResult(); // once at start, before anything listens
         if (client)

@@ -39,8 +39,9 @@ internal sealed class KafkaAdapter(
             throw new ArgumentException("A Kafka stream needs a key: it becomes the message key that orders the conversation.", nameof(streamId));
 
         // Serialise now, on the caller's thread, before any await: the caller may reuse its objects.
-        var traceParent = requestContext?.GetValueOrDefault("traceparent") as string ?? Activity.Current?.Id;
-        var messages = events.Select(e => ToMessage(e, key, traceParent)).ToList();
+        var traceParent = requestContext?.GetValueOrDefault("traceparent") as string;
+        var spans = new List<Activity>();
+        var messages = events.Select(e => ToMessage(streamId.GetNamespace()!, topic, e, key, traceParent, spans)).ToList();
 
         var partitions = await pool.PartitionCountAsync(options, topic).ConfigureAwait(false);
         var target = new TopicPartition(topic, KafkaPartitioner.PartitionFor(key, partitions));
@@ -52,14 +53,26 @@ internal sealed class KafkaAdapter(
         }
         catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code is ErrorCode.MsgSizeTooLarge)
         {
+            foreach (var span in spans) span.SetStatus(ActivityStatusCode.Error, ex.Error.Reason);
             throw new ArgumentException($"An event for {topic} is larger than the cluster accepts ({ex.DeliveryResult.Message.Value?.Length ?? 0} bytes): shorten it or raise message.max.bytes.", nameof(events), ex);
+        }
+        catch (Exception ex)
+        {
+            foreach (var span in spans) span.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+        finally
+        {
+            // A publish span lasts until the brokers acknowledged (acks=all) or refused the message.
+            foreach (var span in spans) span.Dispose();
         }
     }
 
-    private static Message<byte[], byte[]> ToMessage<T>(T item, byte[] key, string? traceParent)
+    private static Message<byte[], byte[]> ToMessage<T>(string streamNamespace, string topic, T item, byte[] key, string? traceParent, List<Activity> spans)
     {
-        var cloudEvent = item as CloudEvent ?? CloudEvent.Create(typeof(T).FullName ?? typeof(T).Name, "/orleans", item);
-        if (cloudEvent.TraceParent is null && traceParent is not null) cloudEvent = cloudEvent with { TraceParent = traceParent };
+        var created = item as CloudEvent ?? CloudEvent.Create(typeof(T).FullName ?? typeof(T).Name, "/orleans", item);
+        var (cloudEvent, span) = KafkaTracing.StartPublish(streamNamespace, topic, created, traceParent);
+        if (span is not null) spans.Add(span);
         return new Message<byte[], byte[]>
         {
             Key = key,
