@@ -23,11 +23,19 @@ public sealed record KafkaReadResult(KafkaPosition Position, CloudEvent? Event, 
 /// Reads events at known positions (an audit index's) straight from Kafka: assign and seek to each offset, no scan,
 /// no consumer group, nothing committed, so it never disturbs the pipeline. A position below the partition's low
 /// watermark (deleted by retention) or past its end comes back with the reason, never silently left out.
+/// One per host and provider (<see cref="For"/>): its consumers stay connected between reads, so a lookup costs a
+/// fetch, not a new client with its connections and metadata.
 /// </summary>
-public sealed class KafkaEventReader(KafkaStreamOptions options)
+public sealed class KafkaEventReader(KafkaStreamOptions options) : IDisposable
 {
+    private const int IdleConsumers = 4;
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<IConsumer<byte[], byte[]>> _idle = [];
+    private volatile bool _disposed;
+
+    /// <summary>The host's reader for a Kafka stream provider's cluster and topics.</summary>
     public static KafkaEventReader For(IServiceProvider services, string providerName) =>
-        new(services.GetOptionsByName<KafkaStreamOptions>(providerName));
+        services.GetRequiredKeyedService<KafkaEventReader>(providerName);
 
     /// <summary>One result per position, in the order given.</summary>
     public async Task<IReadOnlyList<KafkaReadResult>> ReadAsync(IReadOnlyList<KafkaPosition> positions, CancellationToken cancellationToken = default)
@@ -44,40 +52,45 @@ public sealed class KafkaEventReader(KafkaStreamOptions options)
 
     private IReadOnlyList<KafkaReadResult> Read(IReadOnlyList<KafkaPosition> positions, CancellationToken cancellationToken)
     {
-        var config = KafkaClientConfig.Consumer(options, "event-reader-" + Guid.NewGuid().ToString("N"));
-        config.EnableAutoCommit = false;
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        var consumer = Rent();
         var found = new Dictionary<KafkaPosition, KafkaReadResult>();
-
-        // Per partition, the wanted offsets in order: one assignment, a seek only where they are not consecutive.
-        var wanted = positions.Distinct()
-            .GroupBy(p => new TopicPartition(p.Topic, p.Partition))
-            .ToDictionary(g => g.Key, g => new Queue<long>(g.Select(p => p.Offset).Order()));
-        foreach (var (partition, offsets) in wanted.ToList())
+        var healthy = false;
+        try
         {
-            var marks = consumer.QueryWatermarkOffsets(partition, options.StartupTimeout);
-            while (offsets.Count > 0 && Unavailable(partition.Partition.Value, offsets.Peek(), marks.Low.Value, marks.High.Value) is { } why)
-            {
-                var position = new KafkaPosition(partition.Topic, partition.Partition.Value, offsets.Dequeue());
-                found[position] = new(position, null, why);
-            }
-            if (offsets.Count == 0) wanted.Remove(partition);
-        }
-        if (wanted.Count > 0)
-        {
+            // Per partition, the wanted offsets in order: one assignment, a seek only where they are not consecutive.
+            var wanted = positions.Distinct()
+                .GroupBy(p => new TopicPartition(p.Topic, p.Partition))
+                .ToDictionary(g => g.Key, g => new Queue<long>(g.Select(p => p.Offset).Order()));
             consumer.IncrementalAssign(wanted.Select(w => new TopicPartitionOffset(w.Key, new Offset(w.Value.Peek()))));
             var deadline = DateTime.UtcNow + options.StartupTimeout;
             while (wanted.Count > 0 && DateTime.UtcNow < deadline)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
-                if (result is null || result.IsPartitionEOF || !wanted.TryGetValue(result.TopicPartition, out var offsets)) continue;
+                ConsumeResult<byte[], byte[]>? result;
+                try
+                {
+                    result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                }
+                catch (ConsumeException ex) when (ex.Error.Code is Confluent.Kafka.ErrorCode.Local_AutoOffsetReset or Confluent.Kafka.ErrorCode.OffsetOutOfRange
+                                                  && ex.ConsumerRecord?.TopicPartition is { } outOfRange && wanted.ContainsKey(outOfRange))
+                {
+                    // Only now ask for the watermarks: the common case (every offset still there) needs no extra round trip.
+                    Explain(consumer, outOfRange, wanted, found);
+                    continue;
+                }
+                if (result is null || !wanted.TryGetValue(result.TopicPartition, out var offsets)) continue;
+                if (result.IsPartitionEOF)
+                {
+                    // The partition ends before the next wanted offset: the rest are not in the log.
+                    Explain(consumer, result.TopicPartition, wanted, found);
+                    continue;
+                }
                 var at = result.Offset.Value;
                 while (offsets.Count > 0 && offsets.Peek() < at)
                 {
                     // A wanted offset that is not a message (a transaction marker, a compacted record).
-                    var gone = offsets.Dequeue();
-                    found[new KafkaPosition(result.Topic, result.Partition.Value, gone)] = new(new(result.Topic, result.Partition.Value, gone), null, "not a message any more (compacted or a control record)");
+                    var gone = new KafkaPosition(result.Topic, result.Partition.Value, offsets.Dequeue());
+                    found[gone] = new(gone, null, "not a message any more (compacted or a control record)");
                 }
                 if (offsets.Count > 0 && offsets.Peek() == at)
                 {
@@ -87,18 +100,94 @@ public sealed class KafkaEventReader(KafkaStreamOptions options)
                         ? new(position, e, null)
                         : new(position, null, "not a CloudEvent: " + error);
                 }
-                if (offsets.Count == 0)
-                {
-                    wanted.Remove(result.TopicPartition);
-                    consumer.IncrementalUnassign([result.TopicPartition]);
-                }
-                else if (offsets.Peek() != at + 1)
-                {
-                    consumer.Seek(new TopicPartitionOffset(result.TopicPartition, new Offset(offsets.Peek())));
-                }
+                Next(consumer, result.TopicPartition, at, wanted);
             }
+            healthy = wanted.Count == 0;
+        }
+        finally
+        {
+            Return(consumer, healthy);
+        }
+        return positions.Select(p => found.TryGetValue(p, out var r) ? r : new KafkaReadResult(p, null, "not read within the timeout")).ToList();
+    }
+
+    /// <summary>Reports the partition's wanted offsets it does not hold (by its watermarks), then reads on from the next one it does.</summary>
+    private void Explain(IConsumer<byte[], byte[]> consumer, TopicPartition partition, Dictionary<TopicPartition, Queue<long>> wanted, Dictionary<KafkaPosition, KafkaReadResult> found)
+    {
+        var offsets = wanted[partition];
+        var marks = consumer.QueryWatermarkOffsets(partition, options.StartupTimeout);
+        var skipped = false;
+        while (offsets.Count > 0 && Unavailable(partition.Partition.Value, offsets.Peek(), marks.Low.Value, marks.High.Value) is { } why)
+        {
+            var position = new KafkaPosition(partition.Topic, partition.Partition.Value, offsets.Dequeue());
+            found[position] = new(position, null, why);
+            skipped = true;
+        }
+        if (offsets.Count == 0)
+        {
+            wanted.Remove(partition);
+            consumer.IncrementalUnassign([partition]);
+        }
+        else if (skipped)
+        {
+            consumer.Seek(new TopicPartitionOffset(partition, new Offset(offsets.Peek())));
+        }
+    }
+
+    /// <summary>After reading offset <paramref name="at"/>: done with the partition, or on to its next wanted offset.</summary>
+    private static void Next(IConsumer<byte[], byte[]> consumer, TopicPartition partition, long at, Dictionary<TopicPartition, Queue<long>> wanted)
+    {
+        var offsets = wanted[partition];
+        if (offsets.Count == 0)
+        {
+            wanted.Remove(partition);
+            consumer.IncrementalUnassign([partition]);
+        }
+        else if (offsets.Peek() != at + 1)
+        {
+            consumer.Seek(new TopicPartitionOffset(partition, new Offset(offsets.Peek())));
+        }
+    }
+
+    private IConsumer<byte[], byte[]> Rent()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_idle.TryTake(out var consumer)) return consumer;
+        var config = KafkaClientConfig.Consumer(options, "event-reader-" + Guid.NewGuid().ToString("N"));
+        config.EnableAutoCommit = false;
+        config.EnablePartitionEof = true;
+        // An offset retention deleted is an error to explain, never a silent jump to another offset.
+        config.AutoOffsetReset = AutoOffsetReset.Error;
+        return new ConsumerBuilder<byte[], byte[]>(config).Build();
+    }
+
+    /// <summary>A consumer goes back to the pool with nothing assigned; one that did not finish cleanly is closed.</summary>
+    private void Return(IConsumer<byte[], byte[]> consumer, bool healthy)
+    {
+        try
+        {
+            if (consumer.Assignment.Count > 0) consumer.Unassign();
+        }
+        catch (KafkaException)
+        {
+            healthy = false;
+        }
+        if (healthy && !_disposed && _idle.Count < IdleConsumers)
+        {
+            _idle.Add(consumer);
+            return;
         }
         consumer.Close();
-        return positions.Select(p => found.TryGetValue(p, out var r) ? r : new KafkaReadResult(p, null, "not read within the timeout")).ToList();
+        consumer.Dispose();
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_idle.TryTake(out var consumer))
+        {
+            consumer.Close();
+            consumer.Dispose();
+        }
     }
 }

@@ -24,4 +24,12 @@ public static class Eventually
             await Task.Delay(20);
         }
     }
+
+    /// <summary>Waits until <paramref name="read"/> gives a value (not null), and returns it.</summary>
+    public static async Task<T> Value<T>(Func<Task<T?>> read, string what, TimeSpan? deadline = null) where T : class
+    {
+        T? value = null;
+        await True(async () => (value = await read()) is not null, what, deadline);
+        return value!;
+    }
 }

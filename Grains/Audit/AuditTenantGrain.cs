@@ -1,5 +1,6 @@
 using Grains.Hosting;
 using Grains.Pipeline;
+using Orleans.Concurrency;
 
 namespace Grains.Audit;
 
@@ -56,16 +57,52 @@ public interface IAuditTenantGrain : IGrainWithStringKey
 /// conversations by time, outcome or rule without scanning the log. Older outcomes stay findable by session and
 /// trace; a time-partitioned index is the way past this bound.
 /// </summary>
+/// <remarks>
+/// One grain takes every outcome of a busy tenant, so outcomes are stored in groups: each <see cref="Add"/> returns
+/// once a write holding it is stored, and the outcomes that arrive while one write runs share the next. (Writing once
+/// per outcome queued a busy tenant's adds past the call timeout, and Orleans dead-lettered them.)
+/// </remarks>
+[Reentrant]
 public sealed class AuditTenantGrain([PersistentState("audit-tenant", GrainStores.Audit)] IPersistentState<AuditTenantState> state) : Grain, IAuditTenantGrain
 {
     public const int Capacity = 10_000;
 
-    public async Task Add(AuditTurn turn)
+    private HashSet<(string SessionId, string EventId)>? _known;
+    private Task? _writing;
+    private Task? _next;
+
+    public Task Add(AuditTurn turn)
     {
-        if (state.State.Turns.Exists(t => t.EventId == turn.EventId && t.SessionId == turn.SessionId)) return; // redelivered
+        _known ??= state.State.Turns.Select(t => (t.SessionId, t.EventId)).ToHashSet();
+        // Redelivered: stored already, or in the write under way or the next one.
+        if (!_known.Add((turn.SessionId, turn.EventId))) return _next ?? _writing ?? Task.CompletedTask;
         state.State.Turns.Add(turn);
-        if (state.State.Turns.Count > Capacity) state.State.Turns.RemoveRange(0, state.State.Turns.Count - Capacity);
-        await state.WriteOrDropAsync(this);
+        if (state.State.Turns.Count > Capacity)
+        {
+            var over = state.State.Turns.Count - Capacity;
+            foreach (var old in state.State.Turns.Take(over)) _known.Remove((old.SessionId, old.EventId));
+            state.State.Turns.RemoveRange(0, over);
+        }
+        return _next ??= WriteAfterAsync(_writing);
+    }
+
+    /// <summary>The next group's write: after the one under way, holding everything added until it starts.</summary>
+    private async Task WriteAfterAsync(Task? previous)
+    {
+        // Always yields first, so _next is set before this starts and adds meanwhile join this write.
+        if (previous is not null) await previous.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Current);
+        else await Task.Yield();
+        _writing = _next;
+        _next = null;
+        try
+        {
+            await state.WriteOrDropAsync(this); // on failure the activation goes, and every add of the group is redelivered
+        }
+        catch
+        {
+            _known = null;
+            throw;
+        }
     }
 
     public Task<IReadOnlyList<AuditTurn>> Search(AuditQuery query) => Task.FromResult<IReadOnlyList<AuditTurn>>(state.State.Turns

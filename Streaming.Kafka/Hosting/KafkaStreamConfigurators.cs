@@ -16,6 +16,7 @@ public sealed class SiloKafkaStreamConfigurator : SiloPersistentStreamConfigurat
         ConfigureDelegate(services =>
         {
             services.TryAddSingleton<KafkaClientPool>();
+            services.AddKeyedSingleton(name, (sp, _) => new KafkaEventReader(sp.GetOptionsByName<KafkaStreamOptions>(name)));
             services
                 .ConfigureNamedOptionForLogging<KafkaStreamOptions>(name)
                 .ConfigureNamedOptionForLogging<SimpleQueueCacheOptions>(name)
@@ -46,6 +47,7 @@ public sealed class ClusterClientKafkaStreamConfigurator : ClusterClientPersiste
         builder.ConfigureServices(services =>
         {
             services.TryAddSingleton<KafkaClientPool>();
+            services.AddKeyedSingleton(name, (sp, _) => new KafkaEventReader(sp.GetOptionsByName<KafkaStreamOptions>(name)));
             services
                 .ConfigureNamedOptionForLogging<KafkaStreamOptions>(name)
                 .AddTransient<IConfigurationValidator>(sp => new KafkaStreamOptionsValidator(sp.GetRequiredService<IOptionsMonitor<KafkaStreamOptions>>().Get(name), name));
