@@ -238,7 +238,11 @@ public sealed class ApprovalQueueGrain(
         return this.GetStreamProvider(Stage.Delivery.Name)
             .GetStream<CloudEvent>(StreamId.Create(Topics.ApprovalEvents, item.Turn.SessionId))
             .OnNextAsync(CloudEvent.Create(ChatEventTypes.ApprovalRecorded, "/approvals/" + Team, audit,
-                id: $"{item.Turn.TurnId}.{Team}.{step.ToString().ToLowerInvariant()}", subject: item.Turn.TurnId, time: at));
+                    id: $"{item.Turn.TurnId}.{Team}.{step.ToString().ToLowerInvariant()}", subject: item.Turn.TurnId, time: at,
+                    traceParent: ChatEvents.TraceParentOf(item.Turn))
+                // Whose step it is, like every other event: the audit index files it under the tenant (a tenant admin sees it).
+                .WithExtension("tenantid", item.Turn.TenantId).WithExtension("sessionid", item.Turn.SessionId)
+                .WithExtension("tier", item.Turn.Tier.ToString().ToLowerInvariant()));
     }
 
     private void RecordFigures(ApprovalItem item, InterventionStep step, double? latencyMs, DateTimeOffset at) =>

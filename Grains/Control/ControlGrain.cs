@@ -38,6 +38,9 @@ public interface IControlGrain : IGrainWithIntegerKey
 
     [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("history")] Task<IReadOnlyList<ControlChange>> GetHistory();
 
+    /// <summary>Every change made up to <paramref name="to"/>, oldest first: what was in force at any time before it (audit).</summary>
+    [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("history-until"), Orleans.Concurrency.ReadOnly] Task<IReadOnlyList<ControlChange>> GetHistoryUntil(DateTimeOffset to);
+
     /// <summary>Soft stop for one tenant: its turns wait before the model; other tenants go on.</summary>
     [ResponseTimeout(Hosting.CallTimeouts.Switch)] [Alias("pause-tenant")] Task PauseTenant(string tenantId, string by, string? reason);
 
@@ -109,6 +112,9 @@ public sealed class ControlGrain(
     }
 
     public Task<IReadOnlyCollection<string>> GetHolds() => Task.FromResult<IReadOnlyCollection<string>>(state.State.Holds.ToList());
+
+    public Task<IReadOnlyList<ControlChange>> GetHistoryUntil(DateTimeOffset to) =>
+        Task.FromResult<IReadOnlyList<ControlChange>>(state.State.History.Where(c => c.At <= to).ToList());
 
     public Task<IReadOnlyList<ControlChange>> GetHistory() =>
         Task.FromResult<IReadOnlyList<ControlChange>>(state.State.History.AsEnumerable().Reverse().Take(200).ToList());

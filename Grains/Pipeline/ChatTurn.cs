@@ -108,12 +108,18 @@ public static class ChatEvents
         traceParent?.Split('-') is [_, { Length: 32 } traceId, _, _] ? traceId : null;
 
     /// <summary>
+    /// A traceparent in the turn's trace, for an event about the turn: the span publishing it replaces the parent id
+    /// with its own (KafkaTracing) where tracing is on.
+    /// </summary>
+    public static string? TraceParentOf(ChatTurn turn) =>
+        turn.TraceId is null ? null : $"00-{turn.TraceId}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..8])}-01";
+
+    /// <summary>
     /// Event ids derive from the turn and the step, so a stage that runs twice for the same input
     /// (redelivery) emits the same id and downstream de-duplication sees it.
     /// </summary>
     public static CloudEvent For(ChatTurn turn, string type, string step, string source) =>
-        CloudEvent.Create(type, source, turn, id: $"{turn.TurnId}.{step}", subject: turn.TurnId,
-                traceParent: turn.TraceId is null ? null : $"00-{turn.TraceId}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..8])}-01",
+        CloudEvent.Create(type, source, turn, id: $"{turn.TurnId}.{step}", subject: turn.TurnId, traceParent: TraceParentOf(turn),
                 time: DateTimeOffset.UtcNow)
             with
             {

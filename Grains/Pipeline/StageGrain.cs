@@ -100,7 +100,7 @@ public abstract class StageGrain(Stage stage) : Grain
             .GetStream<CloudEvent>(StreamId.Create(Topics.GuardrailVerdicts, SessionId))
             .OnNextAsync(CloudEvent.Create(ChatEventTypes.GuardrailEvaluated, "/stages/" + stage.Name,
                     new GuardrailEvaluation(turn.TurnId, turn.TenantId, stage.Name, outcome.Decision, outcome.Verdicts, outcome.Microseconds),
-                    id: $"{turn.TurnId}.{stage.Name}.verdicts", subject: turn.TurnId)
+                    id: $"{turn.TurnId}.{stage.Name}.verdicts", subject: turn.TurnId, traceParent: ChatEvents.TraceParentOf(turn))
                 .WithExtension("tenantid", turn.TenantId).WithExtension("sessionid", turn.SessionId)
                 .WithExtension("tier", turn.Tier.ToString().ToLowerInvariant()));
 

@@ -49,7 +49,7 @@ public sealed class AuditApiTests(AuditedPortal server) : IClassFixture<AuditedP
         new JsonEventFormatter().DecodeBatchModeMessage(
             new MemoryStream(await response.Content.ReadAsByteArrayAsync()), new System.Net.Mime.ContentType(response.Content.Headers.ContentType!.ToString()), null);
 
-    private static HttpRequestMessage Get(string url, string? key = null)
+    internal static HttpRequestMessage Get(string url, string? key = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -191,5 +191,64 @@ public sealed class AuditInBrowserTests(AuditedPortal server) : IClassFixture<Au
         var other = await server.SignedInPageAsync("stuttgart-admin", $"/audit/sessions/{session}");
         await Microsoft.Playwright.Assertions.Expect(other.GetByTestId("audit-none")).ToContainTextAsync("Nothing in the audit index");
         await Microsoft.Playwright.Assertions.Expect(other.GetByTestId("audit-event")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_held_answer_edited_by_a_moderator_shows_the_approval_step_with_its_diff_the_hold_in_force_and_a_trace_link()
+    {
+        var control = server.Grains.GetGrain<Grains.Control.IControlGrain>(0);
+        var queue = server.Grains.GetGrain<Grains.Approvals.IApprovalQueueGrain>(Grains.Approvals.Teams.Review);
+        var session = "audit-hold-" + Guid.NewGuid().ToString("N");
+        var chat = server.Grains.GetGrain<IConversationGrain>(session);
+        await chat.Open("velo-corner");
+        await control.SetHold(Grains.Control.HoldScope.Tenant("velo-corner"), on: true, "ops@example.com", "new model rollout");
+        string turnId;
+        try
+        {
+            turnId = (await chat.Send("How much is the e-bike?")).TurnId!;
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!(await queue.Pending()).Any(i => i.Turn.TurnId == turnId))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the answer was held within 30 s");
+                await Task.Delay(100);
+            }
+        }
+        finally
+        {
+            await control.SetHold(Grains.Control.HoldScope.Tenant("velo-corner"), on: false, "ops@example.com", null);
+        }
+        Assert.True((await queue.Approve(turnId, "mod@example.com", "The E-Trek 500 costs 2,499 euros, with a free first service.")).Applied);
+        var index = server.Grains.GetGrain<IAuditSessionGrain>(session);
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while ((await index.Entries()).Count(e => e.Type == Grains.Pipeline.ChatEventTypes.ApprovalRecorded) < 2)
+        {
+            Assert.True(DateTime.UtcNow < until, "the hold and the approval were indexed within 30 s");
+            await Task.Delay(100);
+        }
+
+        // The approval steps are filed under the tenant like the rest, so its tenant admin reads the whole conversation.
+        Assert.All((await index.Entries()).Where(e => e.Type == Grains.Pipeline.ChatEventTypes.ApprovalRecorded), e => Assert.Equal("velo-corner", e.TenantId));
+        using (var http = PortalHttp.Client())
+        using (var own = await http.SendAsync(AuditApiTests.Get($"{server.BaseUrl}/api/audit/sessions/{session}", AuditedPortal.VeloKey)))
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+
+        var page = await server.SignedInPageAsync("operator", $"/audit/sessions/{session}");
+        var steps = page.Locator($"[data-testid=audit-event][data-type='{Grains.Pipeline.ChatEventTypes.ApprovalRecorded}']");
+        await Microsoft.Playwright.Assertions.Expect(steps.Filter(new() { HasText = "held by" })).ToHaveCountAsync(1);
+        var edit = steps.Filter(new() { HasText = "edited by mod@example.com" });
+        await Microsoft.Playwright.Assertions.Expect(edit).ToContainTextAsync("review team");
+        await Microsoft.Playwright.Assertions.Expect(edit.Locator("ins.diff-added").First).ToBeVisibleAsync();
+        await Microsoft.Playwright.Assertions.Expect(edit.Locator("ins.diff-added", new() { HasText = "service." })).ToHaveCountAsync(1);
+        var stop = page.Locator("[data-testid=audit-stop][data-what='answers held']");
+        await Microsoft.Playwright.Assertions.Expect(stop).ToContainTextAsync("tenant:velo-corner");
+        await Microsoft.Playwright.Assertions.Expect(stop).ToContainTextAsync("new model rollout");
+        await Microsoft.Playwright.Assertions.Expect(stop).ToContainTextAsync("off by ops@example.com");
+        await PortalServer.ScreenshotAsync(page, "audit-hold-edit");
+
+        // One turn, one trace (the moderator's steps too); its id opens the turn's own timeline (no trace viewer configured).
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("audit-trace-link")).ToHaveCountAsync(1);
+        await page.GetByTestId("audit-trace-link").ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("audit-title")).ToContainTextAsync("Trace ");
+        await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("audit-event").First).ToBeVisibleAsync();
     }
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using Grains.Analytics;
+using Grains.Approvals;
 using Grains.Audit;
 using Grains.Pipeline;
 
@@ -17,6 +19,14 @@ public static class AuditSummary
             return $"{evaluation.Stage}: {(Matters(evaluation.Decision) ? Verdict(evaluation.Decision) : "allowed")}" +
                    (concerns.Count > 0 ? "; verdicts: " + string.Join("; ", concerns) : "") + $" ({evaluation.Microseconds / 1000:0.#} ms)";
         }
+        if (Approval(e) is { } step)
+        {
+            var parts = new List<string> { $"{Words(step.Step)} by {step.By} ({step.Team} team)", "rule " + step.Rule };
+            if (step.LatencyMs is { } waited) parts.Add($"after {TimeSpan.FromMilliseconds(waited).TotalSeconds:0.#} s");
+            if (!string.IsNullOrWhiteSpace(step.Reason)) parts.Add("reason: " + step.Reason);
+            if (step.Final is { } sent && step.Step is not (InterventionStep.Held or InterventionStep.Escalated)) parts.Add("sent: " + Cut(sent));
+            return string.Join(" · ", parts);
+        }
         if (Try(() => ChatEvents.Turn(e.Event)) is { } turn)
         {
             var parts = new List<string>();
@@ -31,6 +41,16 @@ public static class AuditSummary
         }
         return Cut(e.Event.Data, 240);
     }
+
+    /// <summary>The approval step an <c>approval.recorded</c> event holds (who decided, the diff), or null.</summary>
+    public static ApprovalAudit? Approval(AuditEvent e) =>
+        e.Event?.Type == ChatEventTypes.ApprovalRecorded ? Try(() => e.Event.DataAs<ApprovalAudit>(CloudEventJsonOptions)) : null;
+
+    private static string Words(InterventionStep step) => step switch
+    {
+        InterventionStep.DefaultApplied => "default applied",
+        _ => step.ToString().ToLowerInvariant(),
+    };
 
     /// <summary>A plain allow says nothing an auditor needs on every line.</summary>
     private static bool Matters(Verdict v) => v.Decision != VerdictDecision.Allow || v.Rule != "none";
