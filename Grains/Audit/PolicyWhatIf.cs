@@ -49,6 +49,7 @@ public sealed record WhatIfTotals(int Sessions, int Turns, int Messages, int Cha
 /// <summary>What a draft policy would have decided over recorded conversations; <see cref="Notes"/> says what it cannot tell.</summary>
 public sealed record WhatIfResult(string TenantId, WhatIfScope Scope, WhatIfTotals Totals, IReadOnlyList<WhatIfMessage> Messages, IReadOnlyList<string> Notes, bool Truncated)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<WhatIfMessage> Changes => Messages.Where(m => m.Change != WhatIfChange.None).ToList();
 }
 
@@ -71,7 +72,8 @@ public sealed class PolicyWhatIf(IGrainFactory grains, AuditReplay replay, Guard
         if (scope.Problem() is { } problem) throw new ArgumentException(problem, nameof(scope));
         var profile = await grains.GetGrain<ITenantGrain>(tenantId).GetProfile()
             ?? throw new ArgumentException($"tenant '{tenantId}' is not known to the platform", nameof(tenantId));
-        var tenant = profile with { Policy = draft };
+        // The draft's verdicts name the version it would be saved as, so the two sides never show the same number.
+        var tenant = profile with { Policy = draft with { Version = profile.Policy.Version + 1 } };
 
         var (sessions, truncated) = await SessionsAsync(tenantId, scope);
         var recorded = new List<RecordedTurn>();
