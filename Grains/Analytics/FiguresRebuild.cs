@@ -1,4 +1,3 @@
-using Grains.Approvals;
 using Grains.Hosting;
 using Grains.Pipeline;
 using Grains.Tiers;
@@ -53,8 +52,7 @@ public static class FiguresRebuild
 
         var steps = new Dictionary<string, InterventionRecord>(StringComparer.Ordinal); // by event id: a redelivered step once
         foreach (var e in Events(Topics.ApprovalEvents))
-            if (e.Type == ChatEventTypes.ApprovalRecorded && e.DataAs<ApprovalAudit>() is { } a)
-                steps.TryAdd(e.Id, new InterventionRecord(a.TenantId, a.Tier, a.Rule, a.Team, a.Step, a.LatencyMs, a.At));
+            if (InterventionRecord.Of(e) is { } record) steps.TryAdd(e.Id, record);
             else unreadable++;
         var records = steps.Values.OrderBy(r => r.At).ToList();
         var stats = grains.GetGrain<IInterventionStatsGrain>(0);

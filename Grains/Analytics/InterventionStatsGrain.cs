@@ -1,13 +1,18 @@
 using Grains.Hosting;
 using System.Diagnostics.Metrics;
+using Grains.Approvals;
 using Grains.Pipeline;
+using Streaming.Kafka.Events;
 
 namespace Grains.Analytics;
 
 /// <summary>What happened to an item in an approval queue.</summary>
 public enum InterventionStep { Held, Approved, Edited, Rejected, Released, Escalated, DefaultApplied }
 
-/// <summary>One step of one held item, with how long a person took when the step is a decision.</summary>
+/// <summary>
+/// One step of one held item, with how long a person took when the step is a decision. <see cref="EventId"/> is the
+/// step's event on <c>approvals.events</c>: a step read twice from the topic counts once.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record InterventionRecord(
     [property: Id(0)] string TenantId,
@@ -16,7 +21,39 @@ public sealed record InterventionRecord(
     [property: Id(3)] string Team,
     [property: Id(4)] InterventionStep Step,
     [property: Id(5)] double? LatencyMs,
-    [property: Id(6)] DateTimeOffset At);
+    [property: Id(6)] DateTimeOffset At,
+    [property: Id(7)] string? EventId = null,
+    [property: Id(8)] HoldKind Kind = HoldKind.Answer)
+{
+    /// <summary>The record of an <c>approval.recorded</c> event; null for any other event or one that does not parse.</summary>
+    public static InterventionRecord? Of(CloudEvent e)
+    {
+        if (e.Type != ChatEventTypes.ApprovalRecorded) return null;
+        ApprovalAudit? a;
+        try { a = e.DataAs<ApprovalAudit>(); }
+        catch (System.Text.Json.JsonException) { return null; }
+        return a is null ? null : new InterventionRecord(a.TenantId, a.Tier, a.Rule, a.Team, a.Step, a.LatencyMs, a.At, e.Id, a.Kind);
+    }
+}
+
+/// <summary>
+/// How often a rule's held answers were worth holding, as moderators judged them: edited or rejected (the hold caught
+/// something) against approved unchanged (it need not have held). Held customer messages, escalations and SLA
+/// defaults are left out: no person judged an answer there.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RulePrecision(
+    [property: Id(0)] string Rule,
+    [property: Id(1)] long Held,
+    [property: Id(2)] long ApprovedUnchanged,
+    [property: Id(3)] long Edited,
+    [property: Id(4)] long Rejected)
+{
+    public long Reviewed => ApprovedUnchanged + Edited + Rejected;
+
+    /// <summary>Share of the reviewed holds a moderator edited or rejected; null before the first review.</summary>
+    public double? Precision => Reviewed == 0 ? null : (double)(Edited + Rejected) / Reviewed;
+}
 
 /// <summary>Figures for one tenant, tier, rule or team.</summary>
 [GenerateSerializer, Immutable]
@@ -44,10 +81,12 @@ public sealed record InterventionReport(
     [property: Id(2)] IReadOnlyList<InterventionFigures> ByTier,
     [property: Id(3)] IReadOnlyList<InterventionFigures> ByRule,
     [property: Id(4)] IReadOnlyList<InterventionFigures> ByTeam,
-    [property: Id(5)] DateTimeOffset TakenAt);
+    [property: Id(5)] DateTimeOffset TakenAt,
+    [property: Id(6)] IReadOnlyList<RulePrecision> Precision);
 
 public interface IInterventionStatsGrain : IGrainWithIntegerKey
 {
+    /// <summary>Counts a step; a record whose <see cref="InterventionRecord.EventId"/> was counted already changes nothing.</summary>
     [ResponseTimeout(Hosting.CallTimeouts.Call)] [Alias("record")] Task Record(InterventionRecord record);
 
     /// <summary>Replaces the records with what <c>approvals.events</c> says (<see cref="FiguresRebuild"/>): the first batch resets, each batch is stored.</summary>
@@ -59,8 +98,10 @@ public interface IInterventionStatsGrain : IGrainWithIntegerKey
 
 /// <summary>
 /// How often people intervened and how: counts, approval latency p50/p95, reject and edit rates,
-/// overdue and default-applied, per tenant, tier, rule and team. Keeps the latest records (bounded)
-/// and computes figures when asked; every record is also a metric (<see cref="InterventionMetrics"/>).
+/// overdue and default-applied, per tenant, tier, rule and team, and each hold rule's precision. Fed from
+/// <c>approvals.events</c> by the audit stage (one path: what the figures count is what the log says), idempotent by
+/// event id. Keeps the latest records (bounded) and computes figures when asked; every record is also a metric
+/// (<see cref="InterventionMetrics"/>).
 /// The state (up to 50 000 records) is written every few seconds when it changed, not per record:
 /// a write copies all of it. A crash may lose the last seconds; <c>approvals.events</c> has them all.
 /// </summary>
@@ -89,7 +130,7 @@ public sealed class InterventionStatsGrain(
 
     public Task Record(InterventionRecord record)
     {
-        Add(record);
+        if (!Add(record)) return Task.CompletedTask; // redelivered
         InterventionMetrics.Observe(record);
         _dirty = true;
         return Task.CompletedTask;
@@ -97,16 +138,31 @@ public sealed class InterventionStatsGrain(
 
     public async Task Rebuild(IReadOnlyList<InterventionRecord> batch, bool first)
     {
-        if (first) state.State.Records.Clear();
+        if (first)
+        {
+            state.State.Records.Clear();
+            _counted = null;
+        }
         foreach (var record in batch) Add(record);
         _dirty = true;
         await WriteIfChangedAsync(CancellationToken.None);
     }
 
-    private void Add(InterventionRecord record)
+    /// <summary>The event ids of the records kept: a step is counted once however often the topic delivers it.</summary>
+    private HashSet<string> Counted => _counted ??= state.State.Records.Where(r => r.EventId is not null).Select(r => r.EventId!).ToHashSet(StringComparer.Ordinal);
+    private HashSet<string>? _counted;
+
+    private bool Add(InterventionRecord record)
     {
+        if (record.EventId is { } id && !Counted.Add(id)) return false;
         state.State.Records.Add(record);
-        if (state.State.Records.Count > MaxRecords) state.State.Records.RemoveRange(0, state.State.Records.Count - MaxRecords);
+        if (state.State.Records.Count > MaxRecords)
+        {
+            var dropped = state.State.Records.Count - MaxRecords;
+            foreach (var old in state.State.Records.Take(dropped)) if (old.EventId is { } oldId) Counted.Remove(oldId);
+            state.State.Records.RemoveRange(0, dropped);
+        }
+        return true;
     }
 
     public Task<InterventionReport> Report(IReadOnlyCollection<string>? tenants = null)
@@ -118,8 +174,16 @@ public sealed class InterventionStatsGrain(
             Group(records, r => r.Tier.ToString().ToLowerInvariant()),
             Group(records, r => r.Rule),
             Group(records, r => r.Team),
-            time.GetUtcNow()));
+            time.GetUtcNow(),
+            PrecisionByRule(records)));
     }
+
+    private static List<RulePrecision> PrecisionByRule(IEnumerable<InterventionRecord> records) =>
+        records.Where(r => r.Kind != HoldKind.Message).GroupBy(r => r.Rule).Select(g => new RulePrecision(g.Key,
+                g.Count(r => r.Step == InterventionStep.Held), g.Count(r => r.Step == InterventionStep.Approved),
+                g.Count(r => r.Step == InterventionStep.Edited), g.Count(r => r.Step == InterventionStep.Rejected)))
+            .Where(p => p.Held + p.Reviewed > 0)
+            .OrderByDescending(p => p.Reviewed).ThenBy(p => p.Rule, StringComparer.Ordinal).ToList();
 
     private static List<InterventionFigures> Group(IEnumerable<InterventionRecord> records, Func<InterventionRecord, string> key) =>
         records.GroupBy(key).Select(g => Figures(g.Key, g)).OrderByDescending(f => f.Held).ThenBy(f => f.Key, StringComparer.Ordinal).ToList();

@@ -68,7 +68,6 @@ public sealed class ApprovalQueueGrain(
         if (item.EscalatedFrom is null) await PublishAuditAsync(item, InterventionStep.Held, "guardrail", now, null, null, item.Turn.Verdict?.Reason, []);
         state.State.Items[item.Turn.TurnId] = new ApprovalEntry { Item = item };
         await state.WriteOrDropAsync(this);
-        if (item.EscalatedFrom is null) RecordFigures(item, InterventionStep.Held, null, now);
         NotifyObservers();
         await WatchDeadlinesAsync();
     }
@@ -150,7 +149,6 @@ public sealed class ApprovalQueueGrain(
         entry.Reason = reason;
         entry.Diff = diff?.ToList() ?? [];
         await state.WriteOrDropAsync(this);
-        RecordFigures(entry.Item, step, latencyMs, at);
         NotifyObservers();
         return new ApprovalDecision(true, outcome, by, at, message);
     }
@@ -229,7 +227,10 @@ public sealed class ApprovalQueueGrain(
             .GetStream<CloudEvent>(StreamId.Create(topic, turn.SessionId))
             .OnNextAsync(ChatEvents.For(turn, type, step, "/approvals/" + Team));
 
-    /// <summary>Every step goes to <c>approvals.events</c>: the audit trail, replayable from Kafka.</summary>
+    /// <summary>
+    /// Every step goes to <c>approvals.events</c>: the audit trail, replayable from Kafka, and the only source of the
+    /// intervention figures (the audit stage counts each step from there).
+    /// </summary>
     private Task PublishAuditAsync(ApprovalItem item, InterventionStep step, string by, DateTimeOffset at, double? latencyMs,
         string? finalText, string? reason, IReadOnlyList<DiffSegment> diff)
     {
@@ -244,10 +245,6 @@ public sealed class ApprovalQueueGrain(
                 .WithExtension("tenantid", item.Turn.TenantId).WithExtension("sessionid", item.Turn.SessionId)
                 .WithExtension("tier", item.Turn.Tier.ToString().ToLowerInvariant()));
     }
-
-    private void RecordFigures(ApprovalItem item, InterventionStep step, double? latencyMs, DateTimeOffset at) =>
-        GrainFactory.GetGrain<IInterventionStatsGrain>(0)
-            .Record(new InterventionRecord(item.Turn.TenantId, item.Turn.Tier, item.Rule, Team, step, latencyMs, at)).Ignore();
 
     private void NotifyObservers() => _observers.Notify(o => o.OnQueueChanged());
 }

@@ -31,7 +31,8 @@ public sealed class AuditReplay(IGrainFactory grains, KafkaEventReader reader)
         return await ReadAsync(entries.OrderBy(e => e.Time).ThenBy(e => e.Position.Offset).ToList(), cancellationToken);
     }
 
-    private async Task<IReadOnlyList<AuditEvent>> ReadAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken)
+    /// <summary>The events at the given entries' positions (e.g. a chosen part of a session), in the order given.</summary>
+    public async Task<IReadOnlyList<AuditEvent>> ReadAsync(IReadOnlyList<AuditEntry> entries, CancellationToken cancellationToken = default)
     {
         var read = await reader.ReadAsync(entries.Select(e => e.Position).ToList(), cancellationToken);
         return entries.Zip(read, (entry, r) => new AuditEvent(entry, r.Event, r.Missing)).ToList();

@@ -46,6 +46,9 @@ public sealed class AuditSessionGrain(
         // An outcome goes to the tenant's search too (idempotent by event), before the entry is stored, for the same reason.
         if (AuditOutcomes.Of(entry.Type) is { } outcome && entry.TenantId is { } tenant)
             await GrainFactory.GetGrain<IAuditTenantGrain>(tenant).Add(new AuditTurn(SessionId, entry.TurnId, entry.TraceId, entry.Time, outcome, entry.Rule, entry.Tier, entry.EventId));
+        // Likewise an approval step to the intervention figures (idempotent by event id): their one source is the topic.
+        if (Analytics.InterventionRecord.Of(e) is { } step)
+            await GrainFactory.GetGrain<Analytics.IInterventionStatsGrain>(0).Record(step);
         state.State.Positions.Add(at);
         state.State.Entries.Add(entry);
         await state.WriteOrDropAsync(this);

@@ -64,6 +64,7 @@ public static class HostingExtensions
         app.MapStaticAssets();
         app.MapHealthApi();
         app.MapAuditApi();
+        app.MapWhatIfApi();
         app.MapPortalHealthChecks();
         app.MapAccountEndpoints();
         app.MapPrometheusScrapingEndpoint("/metrics");
