@@ -22,8 +22,15 @@ public sealed class SiloKafkaStreamConfigurator : SiloPersistentStreamConfigurat
                 .ConfigureNamedOptionForLogging<SimpleQueueCacheOptions>(name)
                 .AddTransient<IConfigurationValidator>(sp => new KafkaStreamOptionsValidator(sp.GetRequiredService<IOptionsMonitor<KafkaStreamOptions>>().Get(name), name));
         });
-        // Low read latency by default: an idle queue is polled every 10 ms (a buffer check, no broker call).
-        this.ConfigurePullingAgent(ob => ob.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10)));
+        this.ConfigurePullingAgent(ob => ob.Configure(o =>
+        {
+            // Low read latency by default: an idle queue is polled every 10 ms (a buffer check, no broker call).
+            o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(10);
+            // Orleans gives up on an event after 1 min of failed deliveries by default, and the event is dead-lettered:
+            // a delivery to a grain on a silo killed mid-call can hang for the whole response timeout first (seen in the
+            // kill drill: two turns lost). Ten minutes of retries outlast a silo's death and the directory's repair.
+            o.MaxEventDeliveryTime = TimeSpan.FromMinutes(10);
+        }));
     }
 
     public SiloKafkaStreamConfigurator ConfigureKafka(Action<OptionsBuilder<KafkaStreamOptions>> configure)
