@@ -8,44 +8,14 @@ using Streaming.Kafka.Events;
 namespace Grains.Pipeline;
 
 /// <summary>
-/// A pipeline stage for one conversation (keyed by session id, like the Kafka message key), fed by
-/// its stage's stream provider through implicit subscriptions. Subclasses transform one event into
-/// the next. Events already handled by this activation are skipped; downstream de-duplication
-/// (by turn, in the conversation) covers redeliveries that reach a fresh activation.
+/// A chat pipeline stage for one conversation (keyed by session id, like the Kafka message key): it handles only chat
+/// turns it can trust (the chat box's limits, the verdicts of the stages before it) and transforms one into the next.
 /// </summary>
-public abstract class StageGrain(Stage stage) : Grain
+public abstract class StageGrain(Stage stage) : EventStageGrain(stage)
 {
-    private readonly HashSet<string> _handled = [];
-    private readonly Queue<string> _handledOrder = new();
+    protected string SessionId => Key;
 
-    protected string SessionId => this.GetPrimaryKeyString();
-
-    protected Stage Stage => stage;
-
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        var provider = this.GetStreamProvider(stage.Name);
-        foreach (var topic in stage.Topics)
-        {
-            var stream = StreamId.Create(topic, SessionId);
-            await provider.GetStream<CloudEvent>(stream).SubscribeAsync((e, token) => OnEventAsync(stream, e, token));
-        }
-    }
-
-    private async Task OnEventAsync(StreamId from, CloudEvent e, StreamSequenceToken? token)
-    {
-        if (_handled.Contains(e.Id)) return;
-        using (var receive = KafkaTracing.StartReceive(stage.Name, stage.TopicPrefix(ServiceProvider), from, e, token))
-        using (Hosting.PlatformTracing.StartHandle(stage.Name, e.Subject))
-            await ProcessAsync(from, e, token);
-        // Remembered only once handled: if handling failed (a grain it called was on a dead silo,
-        // Kafka refused the produce), the redelivery must run it again, not skip it as a duplicate.
-        _handled.Add(e.Id);
-        _handledOrder.Enqueue(e.Id);
-        if (_handledOrder.Count > 512) _handled.Remove(_handledOrder.Dequeue());
-    }
-
-    private async Task ProcessAsync(StreamId from, CloudEvent e, StreamSequenceToken? token)
+    protected override async Task ProcessAsync(StreamId from, CloudEvent e, StreamSequenceToken? token)
     {
         // Whoever wrote the event, a stage handles only what it can trust: a chat turn within the chat box's limits,
         // with the verdicts of the stages before it. Anything else is refused at once, with the reason, and never
@@ -83,26 +53,16 @@ public abstract class StageGrain(Stage stage) : Grain
     /// <summary>Stages after the model also check the answer's length.</summary>
     protected virtual bool ChecksAnswer => false;
 
-    private Task RefuseAsync(StreamId from, CloudEvent e, StreamSequenceToken? token, string reason) =>
-        DeadLetters.SendAsync(ServiceProvider, stage.Name, from, e, token, $"{stage.Name}: {reason}");
-
 
     protected abstract Task HandleAsync(CloudEvent e, ChatTurn turn);
 
     protected Task PublishAsync(string topic, ChatTurn turn, string type, string step) =>
-        this.GetStreamProvider(stage.Name)
-            .GetStream<CloudEvent>(StreamId.Create(topic, SessionId))
-            .OnNextAsync(ChatEvents.For(turn, type, step, "/stages/" + stage.Name));
+        PublishAsync(topic, ChatEvents.For(turn, type, step, "/stages/" + Stage.Name));
 
     /// <summary>Every guardrail evaluation, all verdicts included, on <c>guardrail.verdicts</c> (keyed by session like the rest).</summary>
     protected Task PublishVerdictsAsync(ChatTurn turn, Guardrails.GuardrailOutcome outcome) =>
-        this.GetStreamProvider(stage.Name)
-            .GetStream<CloudEvent>(StreamId.Create(Topics.GuardrailVerdicts, SessionId))
-            .OnNextAsync(CloudEvent.Create(ChatEventTypes.GuardrailEvaluated, "/stages/" + stage.Name,
-                    new GuardrailEvaluation(turn.TurnId, turn.TenantId, stage.Name, outcome.Decision, outcome.Verdicts, outcome.Microseconds),
-                    id: $"{turn.TurnId}.{stage.Name}.verdicts", subject: turn.TurnId, traceParent: ChatEvents.TraceParentOf(turn))
-                .WithExtension("tenantid", turn.TenantId).WithExtension("sessionid", turn.SessionId)
-                .WithExtension("tier", turn.Tier.ToString().ToLowerInvariant()));
+        PublishAsync(Topics.GuardrailVerdicts, GuardrailEvaluation.Event(Stage.Name, turn.TurnId, turn.TenantId, turn.SessionId, turn.Tier,
+            ChatEvents.TraceParentOf(turn), outcome));
 
     /// <summary>The turn's tenant; an unknown tenant makes the event unusable (dead-lettered naming the tenant, not retried).</summary>
     protected async Task<TenantProfile> TenantAsync(ChatTurn turn) =>
@@ -110,5 +70,14 @@ public abstract class StageGrain(Stage stage) : Grain
         ?? throw new UnusableEventException($"tenant '{turn.TenantId}' of turn {turn.TurnId} is not known to the platform");
 }
 
-/// <summary>One guardrail evaluation as published on <c>guardrail.verdicts</c>.</summary>
-public sealed record GuardrailEvaluation(string TurnId, string TenantId, string Stage, Verdict Decision, IReadOnlyList<Verdict> Verdicts, double Microseconds);
+/// <summary>One guardrail evaluation as published on <c>guardrail.verdicts</c> (a chat turn's or a lead's: TurnId is the lead id).</summary>
+public sealed record GuardrailEvaluation(string TurnId, string TenantId, string Stage, Verdict Decision, IReadOnlyList<Verdict> Verdicts, double Microseconds)
+{
+    /// <summary>The evaluation's event, keyed and attributed like the turn's (or lead's) own events.</summary>
+    public static CloudEvent Event(string stage, string turnId, string tenantId, string key, Tier tier, string? traceParent, Guardrails.GuardrailOutcome outcome) =>
+        CloudEvent.Create(ChatEventTypes.GuardrailEvaluated, "/stages/" + stage,
+                new GuardrailEvaluation(turnId, tenantId, stage, outcome.Decision, outcome.Verdicts, outcome.Microseconds),
+                id: $"{turnId}.{stage}.verdicts", subject: turnId, traceParent: traceParent)
+            .WithExtension("tenantid", tenantId).WithExtension("sessionid", key)
+            .WithExtension("tier", tier.ToString().ToLowerInvariant());
+}
