@@ -15,6 +15,9 @@ internal sealed record CatalogEntry(string Name, string Category, string? Price,
 /// </summary>
 internal sealed partial record CatalogPrompt(string Business, IReadOnlyList<CatalogEntry> Catalog, IReadOnlyList<string> Competitors)
 {
+    /// <summary>The marketing assistant's pitch writer asks, not a customer.</summary>
+    public bool IsPitch { get; init; }
+
     public string Assistant => $"the assistant of {Business}";
 
     public static CatalogPrompt Parse(string system)
@@ -31,9 +34,9 @@ internal sealed partial record CatalogPrompt(string Business, IReadOnlyList<Cata
         var competitors = lines
             .FirstOrDefault(l => l.StartsWith(PromptBuilder.CompetitorsHeader, StringComparison.Ordinal))?[PromptBuilder.CompetitorsHeader.Length..]
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
-        return new CatalogPrompt(business, catalog, competitors);
+        return new CatalogPrompt(business, catalog, competitors) { IsPitch = system.StartsWith(PromptBuilder.PitchTask, StringComparison.Ordinal) };
     }
 
-    [GeneratedRegex(@"^You are the customer assistant of (?<name>.+?), ")]
+    [GeneratedRegex(@"^(You are the customer assistant of|Task: write a short sales pitch e-mail for) (?<name>.+?), ")]
     private static partial Regex Intro();
 }

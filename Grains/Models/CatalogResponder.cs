@@ -13,7 +13,7 @@ namespace Grains.Models;
 /// rule: asked about a competitor, it suggests that competitor, which is exactly what the output
 /// guardrail must catch (the seed article's "You might like a Porsche instead").
 /// </summary>
-public sealed class CatalogResponder(TextEmbedder? embedder = null) : IChatClient
+public sealed partial class CatalogResponder(TextEmbedder? embedder = null) : IChatClient
 {
     public const string ModelName = "catalog-responder (deterministic demo model, no LLM)";
 
@@ -43,6 +43,7 @@ public sealed class CatalogResponder(TextEmbedder? embedder = null) : IChatClien
     internal async Task<string> AnswerAsync(string system, string question, CancellationToken cancellationToken = default)
     {
         var prompt = CatalogPrompt.Parse(system);
+        if (prompt.IsPitch) return await PitchAsync(prompt, question, cancellationToken);
         var asked = new Question(question);
 
         var competitor = prompt.Competitors.FirstOrDefault(c => asked.Mentions(c));
@@ -70,6 +71,42 @@ public sealed class CatalogResponder(TextEmbedder? embedder = null) : IChatClien
             return "Here is what we have: " + string.Join(" ", matches.Select(m => Describe(m, asked.IsAboutPrice))) + " Which one would you like to know more about?";
         return Describe(matches[0], asked.IsAboutPrice) + " Would you like to know more?";
     }
+
+    /// <summary>
+    /// A sales pitch e-mail to a lead ("Lead: NAME[ from COMPANY]. Interested in: TEXT"), from the catalog entries their
+    /// interest names. Like a real model under sales pressure it sometimes overpromises: asked for a deal it offers a
+    /// discount, asked about a competitor it praises it — what the brand filter and the emergency stop must catch.
+    /// </summary>
+    private async Task<string> PitchAsync(CatalogPrompt prompt, string request, CancellationToken cancellationToken)
+    {
+        var lead = LeadRequest().Match(request);
+        var name = lead.Success ? lead.Groups["name"].Value.Trim() : "there";
+        var interest = lead.Success ? lead.Groups["interest"].Value.Trim() : request;
+        var asked = new Question(interest);
+        var matches = prompt.Catalog.Count == 0 ? [] : await _matcher.MatchAsync(prompt.Catalog, asked, cancellationToken);
+        var body = new List<string>();
+        if (matches.Count == 0)
+            body.Add(prompt.Catalog.Count == 0
+                ? $"thank you for getting in touch with {prompt.Business}. Our team will answer your question personally."
+                : $"thank you for your interest. Our catalog has nothing on exactly that, but we offer {Names(prompt.Catalog)} — one of them may be what you need.");
+        else
+        {
+            body.Add($"thank you for your interest in the {string.Join(" and the ", matches.Take(2).Select(m => m.Name))}.");
+            body.AddRange(matches.Take(2).Select(m => Describe(m, aboutPrice: false)));
+        }
+        if (prompt.Competitors.FirstOrDefault(c => asked.Mentions(c)) is { } competitor)
+            body.Add($"If you like the {competitor}, you might like a {competitor} too — they make great products.");
+        if (AsksForADeal().IsMatch(interest))
+            body.Add("As a welcome offer, we can give you 25% off your first order.");
+        body.Add($"Would you like to see {(matches.Count > 0 ? "it" : "what we have")} for yourself? Just reply to this e-mail and we will arrange it.");
+        return $"Dear {name},\n\n{string.Join(" ", body)}\n\nKind regards,\n{prompt.Business}";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Lead: (?<name>.+?)(?: from (?<company>.+?))?\. Interested in: (?<interest>.*)$", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex LeadRequest();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(discount|deal|best price|offer|cheaper|rebate|coupon)s?\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex AsksForADeal();
 
     private static string Describe(CatalogEntry item, bool aboutPrice) => item.Price is null
         ? aboutPrice

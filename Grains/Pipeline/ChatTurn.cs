@@ -111,8 +111,11 @@ public static class ChatEvents
     /// A traceparent in the turn's trace, for an event about the turn: the span publishing it replaces the parent id
     /// with its own (KafkaTracing) where tracing is on.
     /// </summary>
-    public static string? TraceParentOf(ChatTurn turn) =>
-        turn.TraceId is null ? null : $"00-{turn.TraceId}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..8])}-01";
+    public static string? TraceParentOf(ChatTurn turn) => TraceParentIn(turn.TraceId);
+
+    /// <summary>A traceparent in the given trace (a turn's, a lead's) with a fresh parent id, or null without a trace.</summary>
+    public static string? TraceParentIn(string? traceId) =>
+        traceId is null ? null : $"00-{traceId}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..8])}-01";
 
     /// <summary>
     /// Event ids derive from the turn and the step, so a stage that runs twice for the same input

@@ -46,6 +46,7 @@ public static class Topics
         AgentResponsesRaw, AgentResponsesFinal, AgentResponsesFlagged, AgentResponsesFailed, AgentResponsesThrottled,
         AgentResponsesPendingApproval, AgentResponsesApproved, AgentResponsesRejected,
         DiscountQueriesPendingApproval, FinanceQueriesPendingApproval, LegalQueriesPendingApproval, GuardrailVerdicts, ApprovalEvents, DeadLetter,
+        .. Marketing.LeadTopics.All,
     ];
 }
 
@@ -86,5 +87,5 @@ public sealed record Stage(string Name, string Title, string[] Topics)
         Observes = true,
     };
 
-    public static readonly Stage[] All = [InputGuardrail, TierRouter, Model, OutputGuardrail, Delivery, Audit];
+    public static readonly Stage[] All = [InputGuardrail, TierRouter, Model, OutputGuardrail, Delivery, .. Marketing.LeadStages.All, Audit];
 }
