@@ -38,7 +38,7 @@ public class PipelineCluster : IAsyncLifetime
     /// <summary>For fixtures that need more (a fake clock, other settings).</summary>
     protected virtual void Configure(ISiloBuilder silo) { }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();

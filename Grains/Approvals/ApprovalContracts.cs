@@ -2,8 +2,11 @@ using Grains.Pipeline;
 
 namespace Grains.Approvals;
 
-/// <summary>What is held: a model answer, a customer message (input guardrail), or a correction of an answer already replaced by the fallback.</summary>
-public enum HoldKind { Answer, Message, Correction }
+/// <summary>
+/// What is held: a model answer, a customer message (input guardrail), a correction of an answer already replaced by
+/// the fallback, or a marketing message to a lead (the emergency stop, step 8 of the marketing assistant).
+/// </summary>
+public enum HoldKind { Answer, Message, Correction, Lead }
 
 /// <summary>An item waiting for a person, with what caused the hold and its SLA deadlines.</summary>
 [GenerateSerializer, Immutable]
@@ -20,6 +23,8 @@ public sealed record ApprovalItem(
     /// <summary>When the safe default is applied if nobody decides.</summary>
     [Id(6)] public DateTimeOffset? DefaultAt { get; init; }
     [Id(7)] public SlaDefaultAction DefaultAction { get; init; }
+    /// <summary>The lead whose message this is (<see cref="HoldKind.Lead"/>): what an approval sends on to <c>message.approved</c>.</summary>
+    [Id(8)] public Marketing.Lead? Lead { get; init; }
 
     public string Rule => Turn.Verdict?.Rule ?? "unknown";
 }

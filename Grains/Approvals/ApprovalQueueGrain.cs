@@ -100,6 +100,14 @@ public sealed class ApprovalQueueGrain(
             return await CompleteAsync(entry, "released", by, null, null, InterventionStep.Released, "Released: the assistant answers the customer now.");
         }
         var answer = edited ?? item.Turn.Answer ?? "";
+        if (item.Lead is { } lead)
+        {
+            // A lead's message goes on to the router (step 10), as the moderator left it.
+            await PublishLeadAsync(Marketing.LeadTopics.MessageApproved, lead with { Message = answer, DecidedBy = by }, Marketing.LeadEventTypes.MessageApproved, "approved");
+            var (leadOutcome, leadStep) = edited is null ? ("approved", InterventionStep.Approved) : ("edited", InterventionStep.Edited);
+            return await CompleteAsync(entry, leadOutcome, by, answer, null, leadStep, "Approved: the message goes to the lead, sales and the CRM now.",
+                edited is not null && item.Turn.Answer is { } pitch ? AnswerDiff.Between(pitch, edited) : []);
+        }
         var type = item.Kind == HoldKind.Correction ? ChatEventTypes.ResponseCorrected : ChatEventTypes.ResponseApproved;
         await PublishAsync(Stage.Delivery, Topics.AgentResponsesApproved, item.Turn with { Answer = answer, DecidedBy = by }, type, "approved");
         var (outcome, step) = edited is null || item.Kind == HoldKind.Message ? ("approved", InterventionStep.Approved) : ("edited", InterventionStep.Edited);
@@ -114,7 +122,12 @@ public sealed class ApprovalQueueGrain(
         var entry = state.State.Items[turnId];
         await SendReplacementAsync(entry.Item, by, reason, replacement);
         return await CompleteAsync(entry, "rejected", by, replacement, reason, InterventionStep.Rejected,
-            entry.Item.Kind == HoldKind.Correction ? "Rejected: the customer keeps the standard answer." : "Rejected: the customer gets the replacement now.");
+            entry.Item.Kind switch
+            {
+                HoldKind.Correction => "Rejected: the customer keeps the standard answer.",
+                HoldKind.Lead => "Rejected: nothing is sent to the lead.",
+                _ => "Rejected: the customer gets the replacement now.",
+            });
     }
 
     private ApprovalDecision? Refusal(string turnId)
@@ -125,8 +138,14 @@ public sealed class ApprovalQueueGrain(
             : new ApprovalDecision(false, entry.Outcome, entry.DecidedBy, entry.DecidedAt, $"Already {entry.Outcome} by {entry.DecidedBy} at {entry.DecidedAt:HH:mm:ss}.");
     }
 
-    private Task SendReplacementAsync(ApprovalItem item, string by, string reason, string replacement) =>
-        PublishAsync(Stage.Delivery, Topics.AgentResponsesRejected, item.Turn with
+    private Task SendReplacementAsync(ApprovalItem item, string by, string reason, string replacement) => item.Lead is { } lead
+        // A rejected lead message is not sent at all: the lead is closed as rejected, with the moderator's reason.
+        ? PublishLeadAsync(Marketing.LeadTopics.Rejected, lead with
+        {
+            DecidedBy = by,
+            Verdict = new Verdict(Pipeline.TurnChecks.ApprovalStage, VerdictDecision.Block, "moderator.rejected", reason, replacement),
+        }, Marketing.LeadEventTypes.Rejected, "rejected")
+        : PublishAsync(Stage.Delivery, Topics.AgentResponsesRejected, item.Turn with
         {
             Answer = replacement,
             DecidedBy = by,
@@ -207,6 +226,13 @@ public sealed class ApprovalQueueGrain(
     {
         var item = entry.Item;
         var reason = $"no decision within {Format(item.DefaultAt!.Value - item.HeldAt)}";
+        if (item.Lead is not null)
+        {
+            // Nothing risky goes to a lead unreviewed: the safe default is not to send.
+            await SendReplacementAsync(item, "sla", reason, "");
+            await CompleteAsync(entry, "default: not sent", "sla", null, reason, InterventionStep.DefaultApplied, "The message was not sent.");
+            return;
+        }
         if (item.DefaultAction == SlaDefaultAction.SendAnswer && item.Kind == HoldKind.Answer && item.Turn.Answer is { } answer)
         {
             await PublishAsync(Stage.Delivery, Topics.AgentResponsesApproved, item.Turn with { DecidedBy = "sla" }, ChatEventTypes.ResponseApproved, "approved");
@@ -226,6 +252,11 @@ public sealed class ApprovalQueueGrain(
         this.GetStreamProvider(via.Name)
             .GetStream<CloudEvent>(StreamId.Create(topic, turn.SessionId))
             .OnNextAsync(ChatEvents.For(turn, type, step, "/approvals/" + Team));
+
+    private Task PublishLeadAsync(string topic, Marketing.Lead lead, string type, string step) =>
+        this.GetStreamProvider(Marketing.LeadStages.EmergencyStop.Name)
+            .GetStream<CloudEvent>(StreamId.Create(topic, lead.LeadId))
+            .OnNextAsync(Marketing.LeadEvents.For(lead, type, step, "/approvals/" + Team));
 
     /// <summary>
     /// Every step goes to <c>approvals.events</c>: the audit trail, replayable from Kafka, and the only source of the

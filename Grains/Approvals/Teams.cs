@@ -12,8 +12,10 @@ public static class Teams
     public const string Legal = "legal";
     /// <summary>Team leads: where overdue items escalate by default.</summary>
     public const string Leads = "leads";
+    /// <summary>Marketing messages to leads that the emergency stop held (the marketing assistant's step 9).</summary>
+    public const string Marketing = "marketing";
 
-    public static readonly string[] All = [Review, Discount, Finance, Legal, Leads];
+    public static readonly string[] All = [Review, Discount, Finance, Legal, Marketing, Leads];
 
     public static string ForRule(string? rule) => rule switch
     {
@@ -31,6 +33,7 @@ public static class Teams
         Discount => Topics.DiscountQueriesPendingApproval,
         Finance => Topics.FinanceQueriesPendingApproval,
         Legal => Topics.LegalQueriesPendingApproval,
+        Marketing => Grains.Marketing.LeadTopics.MessagePendingApproval,
         _ => Topics.AgentResponsesPendingApproval,
     };
 }

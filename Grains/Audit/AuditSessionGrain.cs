@@ -59,12 +59,21 @@ public sealed class AuditSessionGrain(
     private AuditEntry EntryOf(CloudEvent e, KafkaPosition at)
     {
         ChatTurn? turn = null;
-        try { turn = ChatEvents.Turn(e); }
-        catch (Exception ex) when (ex is not OperationCanceledException) { } // not a chat turn: indexed by its attributes alone
-        var trace = turn?.TraceId ?? ChatEvents.TraceIdOf(e.TraceParent);
-        return new AuditEntry(e.Id, e.Type, at, e.Time, SessionId, trace, e.Subject ?? turn?.TurnId,
-            e.Extension("tenantid") ?? turn?.TenantId, e.Extension("tier") ?? turn?.Tier.ToString().ToLowerInvariant(),
-            turn?.Verdict?.Rule, time.GetUtcNow());
+        Marketing.Lead? lead = null;
+        if (Marketing.LeadTopics.All.Any(t => at.Topic.EndsWith(t, StringComparison.Ordinal)))
+        {
+            try { lead = Marketing.LeadEvents.Lead(e); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { } // not a lead: indexed by its attributes alone
+        }
+        else
+        {
+            try { turn = ChatEvents.Turn(e); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { } // not a chat turn: indexed by its attributes alone
+        }
+        var trace = turn?.TraceId ?? lead?.TraceId ?? ChatEvents.TraceIdOf(e.TraceParent);
+        return new AuditEntry(e.Id, e.Type, at, e.Time, SessionId, trace, e.Subject ?? turn?.TurnId ?? lead?.LeadId,
+            e.Extension("tenantid") ?? turn?.TenantId ?? lead?.TenantId, e.Extension("tier") ?? (turn?.Tier ?? lead?.Tier)?.ToString().ToLowerInvariant(),
+            turn?.Verdict?.Rule ?? lead?.Verdict?.Rule, time.GetUtcNow());
     }
 
 

@@ -1,4 +1,5 @@
 using Grains.Models;
+using Grains.Marketing;
 using Grains.Pipeline;
 using Grains.Tenants;
 using Microsoft.Extensions.AI;
@@ -78,7 +79,7 @@ public static class PlatformHosting
         silo.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Scheduling.SchedulerOptions>, Scheduling.SchedulerOptionsValidator>();
         silo.Services.AddOptions<Scheduling.QuotaOptions>().BindConfiguration(Scheduling.QuotaOptions.Section);
         silo.Services.TryAddSingleton<Scheduling.ModelScheduler>();
-        Marketing.AvailabilityService.AddAvailabilityService(silo.Services); // step 6's outside call, with its resilience pipeline
+        silo.Services.AddMarketing(); // the availability API (step 6) and the sinks (step 10)
         silo.Services.TryAddSingleton<Scheduling.ModelBackends>();
         silo.Services.AddHostedService<Scheduling.SchedulerLoadReporter>();
         silo.Services.AddHostedService<Scheduling.ModelCapacityReporter>(); // backend limits hold for the whole cluster

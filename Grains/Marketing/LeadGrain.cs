@@ -49,9 +49,11 @@ public sealed class LeadGrain(
     public async Task<LeadSubmission> Submit(LeadForm form)
     {
         if (state.State.Lead is { } submitted)
-            return submitted.TenantId == form.TenantId
-                ? new LeadSubmission(true, LeadId, [])
-                : LeadSubmission.Refused(LeadId, new LeadFieldError("form", "This lead was submitted to another business."));
+        {
+            if (submitted.TenantId != form.TenantId) return LeadSubmission.Refused(LeadId, new LeadFieldError("form", "This lead was submitted to another business."));
+            await GrainFactory.GetGrain<ILeadDirectoryGrain>(0).Add(new LeadListing(LeadId, submitted.TenantId, submitted.Name, submitted.SubmittedAt)); // idempotent
+            return new LeadSubmission(true, LeadId, []);
+        }
         if (LeadChecks.Form(form.Name, form.Email, form.Company, form.Interest) is { Count: > 0 } problems)
             return new LeadSubmission(false, LeadId, problems.Select(p => new LeadFieldError(p.Field, p.Message)).ToList());
         var tenant = await GrainFactory.GetGrain<ITenantGrain>(form.TenantId).GetProfile();
@@ -78,6 +80,7 @@ public sealed class LeadGrain(
         }
         state.State.Lead = lead;
         await state.WriteOrDropAsync(this);
+        await GrainFactory.GetGrain<ILeadDirectoryGrain>(0).Add(new LeadListing(LeadId, lead.TenantId, lead.Name, lead.SubmittedAt));
         return new LeadSubmission(true, LeadId, []);
     }
 }

@@ -15,6 +15,11 @@ public static class LeadStages
     public static readonly Stage Availability = new("availability", "Availability check", [LeadTopics.PitchAnalyzed]);
     public static readonly Stage Combiner = new("combiner", "Response combiner", [LeadTopics.AvailabilityChecked]);
     public static readonly Stage EmergencyStop = new("emergency-stop", "Emergency stop", [LeadTopics.MessageReady]);
+    public static readonly Stage Approvals = new("marketing-approvals", "Marketing approvals", [LeadTopics.MessagePendingApproval]);
+    public static readonly Stage Router = new("router", "Router (Slack, e-mail, CRM)", [LeadTopics.MessageApproved]);
+    public static readonly Stage SalesNotifier = new("sales-notifier", "Slack to sales", [LeadTopics.NotificationsSales]);
+    public static readonly Stage Mailer = new("mailer", "E-mail to the lead", [LeadTopics.EmailSend]);
+    public static readonly Stage CrmSync = new("crm-sync", "CRM update", [LeadTopics.CrmSync]);
 
-    public static readonly Stage[] All = [Validator, PitchWriter, BrandFilter, KpiAnalyzer, Availability, Combiner, EmergencyStop];
+    public static readonly Stage[] All = [Validator, PitchWriter, BrandFilter, KpiAnalyzer, Availability, Combiner, EmergencyStop, Approvals, Router, SalesNotifier, Mailer, CrmSync];
 }
