@@ -317,3 +317,46 @@ public sealed class TriggerRestartTests
         }
     }
 }
+
+/// <summary>Two silos run the same trigger in one consumer group: Kafka splits the partitions between them, so each event arrives once.</summary>
+public sealed class TriggerSharingTests
+{
+    [Fact]
+    public async Task Every_silo_runs_the_trigger_in_one_group_and_kafka_splits_the_partitions_so_each_event_arrives_once()
+    {
+        var prefix = TestKafka.UniquePrefix();
+        var kafka = new PlatformKafkaOptions { BootstrapServers = TestKafka.BootstrapServers, TopicPrefix = prefix, Embedded = TestKafka.Embedded };
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSingleton<IChatClient>(new ScriptedModel());
+            silo.AddAgentPlatform(kafka);
+            TriggerEvents.Quick(silo.Services);
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        try
+        {
+            using var sink = new LoopbackEventSink();
+            using var producer = TestKafka.PlainProducer();
+            var run = TriggerEvents.NewRun();
+            var trigger = await cluster.Client.GetGrain<ITriggerRegistryGrain>(0).Create(TriggerEvents.Spec(run, sink.Url), "ops@example.com");
+            var runners = cluster.Silos.Select(s => s.ServiceProvider.GetRequiredService<TriggerRunner>()).ToList();
+            await Eventually.True(() => runners.All(r => r.Assigned(trigger.Id).Count > 0) && runners.Sum(r => r.Assigned(trigger.Id).Count) == kafka.Partitions,
+                $"both silos consume a share of the {kafka.Partitions} partitions");
+            var shares = runners.Select(r => r.Assigned(trigger.Id).Select(p => p.Partition.Value).ToHashSet()).ToList();
+            Assert.Empty(shares[0].Intersect(shares[1])); // no partition on two silos
+
+            for (var seq = 1; seq <= 40; seq++) await TriggerEvents.WriteAsync(producer, prefix, run, $"{run}-{seq}", seq);
+            await Eventually.True(() => sink.Accepted.Count >= 40, "40 events delivered");
+            var ids = sink.Accepted.Select(r => r["ce-id"]).ToList();
+            Assert.Equal(40, ids.Distinct().Count());
+            Assert.Equal(40, ids.Count); // once each, though two silos run the trigger
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+}

@@ -66,6 +66,14 @@ internal sealed partial class TriggerConsumer : IDisposable
 
     public string Id => _trigger.Id;
 
+    private readonly HashSet<TopicPartition> _assigned = [];
+
+    /// <summary>The partitions Kafka gave this silo's consumer of the trigger (the group shares them between silos).</summary>
+    public IReadOnlyCollection<TopicPartition> Assigned
+    {
+        get { lock (_assigned) return _assigned.ToList(); }
+    }
+
     public void Start() => _thread.Start();
 
     /// <summary>Counts since the last call (the runner reports them to the registry).</summary>
@@ -140,6 +148,9 @@ internal sealed partial class TriggerConsumer : IDisposable
         };
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, e) => { if (e.IsFatal) ConsumerError(_logger, _trigger.Id, e.Reason); })
+            .SetPartitionsAssignedHandler((_, partitions) => { lock (_assigned) _assigned.UnionWith(partitions); })
+            .SetPartitionsRevokedHandler((_, partitions) => { lock (_assigned) _assigned.ExceptWith(partitions.Select(p => p.TopicPartition)); })
+            .SetPartitionsLostHandler((_, partitions) => { lock (_assigned) _assigned.ExceptWith(partitions.Select(p => p.TopicPartition)); })
             .Build();
         consumer.Subscribe(topics);
         try
@@ -166,6 +177,7 @@ internal sealed partial class TriggerConsumer : IDisposable
         }
         finally
         {
+            lock (_assigned) _assigned.Clear();
             try { consumer.Close(); } catch (KafkaException) { /* leaving the group is best effort; the offsets are committed */ }
         }
     }

@@ -60,6 +60,12 @@ public sealed partial class TriggerRunner(
         get { lock (_running) return _running.Keys.ToList(); }
     }
 
+    /// <summary>The partitions of a trigger this silo consumes now (empty when it runs elsewhere or not at all).</summary>
+    public IReadOnlyCollection<Confluent.Kafka.TopicPartition> Assigned(string id)
+    {
+        lock (_running) return _running.TryGetValue(id, out var consumer) ? consumer.Assigned : [];
+    }
+
     private Task Start(CancellationToken ct)
     {
         _stop = new CancellationTokenSource();
@@ -71,9 +77,24 @@ public sealed partial class TriggerRunner(
     {
         if (_stop is null) return;
         await _stop.CancelAsync();
-        if (_loop is not null) await _loop.ConfigureAwait(false);
+        try
+        {
+            if (_loop is not null) await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        // Each consumer finishes its current event (or leaves it uncommitted), commits and leaves the group, so the
+        // other silos take its partitions at once instead of after the session timeout.
         await Task.Run(() => Apply(null), CancellationToken.None).ConfigureAwait(false);
-        await ReportAsync().ConfigureAwait(false);
+        try
+        {
+            await ReportAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            RefreshFailed(logger, ex); // last figures lost: only counts, never events
+        }
     }
 
     private async Task LoopAsync(CancellationToken ct)
