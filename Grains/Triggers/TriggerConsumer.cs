@@ -149,19 +149,36 @@ internal sealed partial class TriggerConsumer : IDisposable
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, e) => { if (e.IsFatal) ConsumerError(_logger, _trigger.Id, e.Reason); })
             .SetPartitionsAssignedHandler((_, partitions) => { lock (_assigned) _assigned.UnionWith(partitions); })
-            .SetPartitionsRevokedHandler((_, partitions) => { lock (_assigned) _assigned.ExceptWith(partitions.Select(p => p.TopicPartition)); })
-            .SetPartitionsLostHandler((_, partitions) => { lock (_assigned) _assigned.ExceptWith(partitions.Select(p => p.TopicPartition)); })
+            .SetPartitionsRevokedHandler((c, partitions) => Revoked(c, partitions, lost: false))
+            .SetPartitionsLostHandler((c, partitions) => Revoked(c, partitions, lost: true))
             .Build();
         consumer.Subscribe(topics);
+        var lastCommit = DateTime.UtcNow;
+        void CommitPending()
+        {
+            List<TopicPartitionOffset> offsets;
+            lock (_pending)
+            {
+                offsets = _pending.Select(p => new TopicPartitionOffset(p.Key, p.Value)).ToList();
+                _pending.Clear();
+            }
+            if (offsets.Count > 0) consumer.Commit(offsets);
+            lastCommit = DateTime.UtcNow;
+        }
         try
         {
             while (!ct.IsCancellationRequested)
             {
                 var record = consumer.Consume(TimeSpan.FromMilliseconds(100));
-                if (record?.Message is null) continue;
+                if (record?.Message is null)
+                {
+                    CommitPending(); // idle: what was skipped is committed too
+                    continue;
+                }
+                bool delivered;
                 try
                 {
-                    Handle(record, ct);
+                    delivered = Handle(record, ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -172,24 +189,34 @@ internal sealed partial class TriggerConsumer : IDisposable
                     ct.WaitHandle.WaitOne(_options.RetryDelay);
                     continue;
                 }
-                consumer.Commit([new TopicPartitionOffset(record.TopicPartition, record.Offset + 1)]);
+                lock (_pending) _pending[record.TopicPartition] = record.Offset + 1;
+                // A delivery (or dead letter) is committed at once; events the filter skipped at most every 200 ms or when
+                // idle, so a selective trigger on a busy topic does not pay one commit per event. Losing a skip's commit
+                // only means reading it again.
+                if (delivered || DateTime.UtcNow - lastCommit > TimeSpan.FromMilliseconds(200)) CommitPending();
             }
+            CommitPending();
         }
         finally
         {
             lock (_assigned) _assigned.Clear();
+            lock (_pending) _pending.Clear();
             try { consumer.Close(); } catch (KafkaException) { /* leaving the group is best effort; the offsets are committed */ }
         }
     }
 
-    private void Handle(ConsumeResult<byte[], byte[]> record, CancellationToken ct)
+    /// <summary>Offsets handled and not yet committed, per partition (dropped for partitions the group takes away).</summary>
+    private readonly Dictionary<TopicPartition, Offset> _pending = [];
+
+    /// <summary>True when the event went to the destination or the dead-letter topic; false when it was skipped.</summary>
+    private bool Handle(ConsumeResult<byte[], byte[]> record, CancellationToken ct)
     {
         var written = CloudEventKafkaMapping.WrittenAt(record.Message.Timestamp);
         if (!CloudEventKafkaMapping.TryParse(record.Message.Headers, record.Message.Value, written, out var e, out _) || !_filter.Matches(e!))
         {
             // Not a CloudEvent (its topic's own stage dead-letters it) or not wanted: nothing to deliver.
             Count(s => s with { Skipped = s.Skipped + 1 });
-            return;
+            return false;
         }
         try
         {
@@ -206,6 +233,7 @@ internal sealed partial class TriggerConsumer : IDisposable
             Count(s => s with { DeadLettered = s.DeadLettered + 1 });
             DeadLettered(_logger, e!.Type, e.Id, _trigger.Id, reason);
         }
+        return true;
     }
 
     /// <summary>The original message, unchanged, on the dead-letter topic with the headers the platform's own dead letters carry.</summary>
@@ -222,6 +250,25 @@ internal sealed partial class TriggerConsumer : IDisposable
         Add("dlq_time", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
         _kafka.Pool.Producer(_kafka.Kafka).ProduceAsync(_kafka.Kafka.DeadLetterTopic,
             new Message<byte[], byte[]> { Key = record.Message.Key, Value = record.Message.Value, Headers = headers }, ct).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Before a rebalance takes partitions away: commit what was handled on them (still ours to commit), then forget it;
+    /// lost partitions (the session expired) may already be another silo's, so theirs are only forgotten.
+    /// </summary>
+    private void Revoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions, bool lost)
+    {
+        var gone = partitions.Select(p => p.TopicPartition).ToHashSet();
+        lock (_assigned) _assigned.ExceptWith(gone);
+        List<TopicPartitionOffset> offsets;
+        lock (_pending)
+        {
+            offsets = _pending.Where(p => gone.Contains(p.Key)).Select(p => new TopicPartitionOffset(p.Key, p.Value)).ToList();
+            foreach (var p in gone) _pending.Remove(p);
+        }
+        if (lost || offsets.Count == 0) return;
+        try { consumer.Commit(offsets); }
+        catch (KafkaException ex) { HandlingFailed(_logger, ex, _trigger.Id, "commit before rebalance"); } // read again by the next owner
     }
 
     /// <summary>Stops the loop (an event being retried stays uncommitted) and waits for the consumer to leave its group.</summary>
