@@ -2,6 +2,7 @@ using Grains.Models;
 using Grains.Marketing;
 using Grains.Pipeline;
 using Grains.Tenants;
+using Grains.Triggers;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -85,6 +86,7 @@ public static class PlatformHosting
         silo.Services.AddHostedService<Scheduling.ModelCapacityReporter>(); // backend limits hold for the whole cluster
         // A request may wait for a model slot, then for the model: stream deliveries must outlast both.
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(3));
+        silo.AddTriggers(); // consumers added at runtime (Grains/Triggers): a runner per silo, definitions in TriggerRegistryGrain
         silo.Services.TryAddSingleton(new DemoTenantSeeding(seedDemoTenants));
         if (seedDemoTenants)
             silo.AddStartupTask(async (sp, ct) =>

@@ -1,4 +1,5 @@
 using Grains.Hosting;
+using Grains.Triggers;
 using Microsoft.AspNetCore.Routing;
 using MudBlazor.Services;
 using OpenTelemetry.Metrics;
@@ -48,6 +49,8 @@ public static class HostingExtensions
         builder.Services.AddScoped<ConversationSubscription>();
         builder.Services.AddScoped<ApprovalQueueSubscription>();
         builder.Services.AddSingleton<PipelineMonitor>();
+        builder.Services.AddTriggerMonitoring(); // trigger lag on /triggers and /api/triggers (a co-hosted silo registers it too)
+        builder.Services.AddSingleton<TriggerViews>();
         builder.Services.AddPortalHealthChecks();
         return builder;
     }
@@ -65,6 +68,7 @@ public static class HostingExtensions
         app.MapHealthApi();
         app.MapAuditApi();
         app.MapWhatIfApi();
+        app.MapTriggersApi();
         app.MapPortalHealthChecks();
         app.MapAccountEndpoints();
         app.MapPrometheusScrapingEndpoint("/metrics");

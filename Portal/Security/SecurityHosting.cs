@@ -54,7 +54,10 @@ public static class SecurityHosting
             // APIs also take API keys; a page must not (its challenge is the sign-in page, an API key's is a 401).
             .AddPolicy(StaffPolicies.AuditApi, p => p
                 .AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme, ApiKeyAuthenticationHandler.SchemeName)
-                .RequireRole(StaffRoles.Admin, StaffRoles.Operator, StaffRoles.TenantAdmin));
+                .RequireRole(StaffRoles.Admin, StaffRoles.Operator, StaffRoles.TenantAdmin))
+            .AddPolicy(StaffPolicies.TriggersApi, p => p
+                .AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme, ApiKeyAuthenticationHandler.SchemeName)
+                .RequireRole(StaffRoles.Admin, StaffRoles.Operator));
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, StaffSessionRevalidator>();
         return builder;

@@ -37,4 +37,7 @@ public static class StaffPolicies
 
     /// <summary>The same for the audit API, signed in as staff or with an API key (<c>Authorization: Bearer</c>).</summary>
     public const string AuditApi = "audit-api";
+
+    /// <summary>The triggers API (<c>/api/triggers</c>): admins and operators, signed in as staff or with an API key.</summary>
+    public const string TriggersApi = "triggers-api";
 }
