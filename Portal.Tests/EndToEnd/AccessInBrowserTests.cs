@@ -10,7 +10,7 @@ public sealed class AccessInBrowserTests(PortalServer server) : IClassFixture<Po
 {
     public static TheoryData<string> StaffPages => new()
     {
-        "/operations", "/control", "/triggers", "/policy", "/policy/stuttgart-motors", "/approvals", "/approvals?team=finance", "/analytics", "/sla", "/dashboard",
+        "/operations", "/control", "/triggers", "/leads", "/outbox", "/policy", "/policy/stuttgart-motors", "/approvals", "/approvals?team=finance", "/analytics", "/sla", "/dashboard",
     };
 
     [Theory]
