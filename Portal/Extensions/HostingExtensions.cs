@@ -29,7 +29,7 @@ public static class HostingExtensions
         var stores = PlatformStoreOptions.From(builder.Configuration);
         stores.VerifyAsync().GetAwaiter().GetResult(); // once at start, before anything listens
         if (client)
-            builder.AddPortalClient(stores);
+            builder.AddPortalClient(stores, kafka);
         else
             builder.UseOrleans(silo =>
             {

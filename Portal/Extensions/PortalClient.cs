@@ -25,7 +25,7 @@ public static class PortalClient
                 $"(for silos on the embedded cluster: --Kafka:BootstrapServers=$(cat {PlatformKafkaHosting.DefaultBootstrapFile})).");
     }
 
-    public static IHostApplicationBuilder AddPortalClient(this IHostApplicationBuilder builder, PlatformStoreOptions stores)
+    public static IHostApplicationBuilder AddPortalClient(this IHostApplicationBuilder builder, PlatformStoreOptions stores, PlatformKafkaOptions kafka)
     {
         var timeout = builder.Configuration.GetValue("Portal:ConnectTimeout", TimeSpan.FromSeconds(30));
         var where = stores.Clustering == StoreKind.Memory
@@ -35,6 +35,9 @@ public static class PortalClient
         {
             client.UsePlatformClustering(builder.Configuration, stores);
             client.UseConnectionRetryFilter(new NoSiloFilter(timeout, where));
+            // The stages' stream providers, producing only: what the portal reads from Kafka itself (audit replay,
+            // trigger and stage lag) needs their settings and clients, as in a silo.
+            client.AddAgentPlatform(kafka);
             client.AddDashboard();
         });
         // What the pages use in-process besides grains: the guardrail chains (the policy page's try-it box) and the

@@ -121,8 +121,21 @@ internal sealed class KafkaConsumerLoop : IDisposable
             {
                 _logger.LogError(ex, "Kafka poll loop error");
             }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                // Stopping: Dispose gave up waiting (a poll or commit hung on a dead broker) and closed the consumer
+                // under this thread. An exception escaping here would take the whole process down.
+                break;
+            }
         }
-        while (_commands.TryDequeue(out var command)) command();
+        try
+        {
+            while (_commands.TryDequeue(out var command)) command();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogDebug(ex, "Kafka poll loop: a command failed while stopping");
+        }
     }
 
     private void ResumeDrainedPartitions()
