@@ -103,15 +103,24 @@ public sealed class TriggerTests(TriggerCluster platform) : IClassFixture<Trigge
                 await Task.Delay(5); // pacing: a steady flow, not a burst
             }
         });
-        await Eventually.True(() => written.Count >= 30, "events flow");
-
-        var before = written.Max();
-        var trigger = await Registry.Create(TriggerEvents.Spec(run, _sink.Url), "ops@example.com");
-        var after = written.Max() + 1;
-        await Eventually.True(() => written.Count >= after + 60, "60 more events after the trigger was added");
-        await stop.CancelAsync();
-        await flow;
-        var last = written.Max();
+        long before, after, last;
+        TriggerDefinition trigger;
+        try
+        {
+            // How fast the flow goes is not what is tested (under a loaded machine a produce can take a while): the
+            // deadlines of these two waits only bound a stalled writer.
+            await Eventually.True(() => written.Count >= 30, "events flow", TimeSpan.FromMinutes(2));
+            before = written.Max();
+            trigger = await Registry.Create(TriggerEvents.Spec(run, _sink.Url), "ops@example.com");
+            after = written.Max() + 1;
+            await Eventually.True(() => written.Count >= after + 60, "60 more events after the trigger was added", TimeSpan.FromMinutes(2));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await flow;
+        }
+        last = written.Max();
 
         var wanted = Enumerable.Range((int)after, (int)(last - after + 1)).Select(i => (long)i).Where(s => s % 5 != 0).ToList(); // free-tier ones are filtered out
         await Eventually.True(async () => (await Delivered(run)).Select(TriggerEvents.Seq).ToHashSet().IsSupersetOf(wanted), $"events {after}..{last} delivered");

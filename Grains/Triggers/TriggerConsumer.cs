@@ -271,10 +271,19 @@ internal sealed partial class TriggerConsumer : IDisposable
         catch (KafkaException ex) { HandlingFailed(_logger, ex, _trigger.Id, "commit before rebalance"); } // read again by the next owner
     }
 
+    /// <summary>
+    /// Asks the loop to stop without waiting: a runner stopping several triggers asks them all first, so their
+    /// consumers leave their groups at the same time rather than one after another.
+    /// </summary>
+    public void RequestStop()
+    {
+        try { _stop.Cancel(); } catch (ObjectDisposedException) { }
+    }
+
     /// <summary>Stops the loop (an event being retried stays uncommitted) and waits for the consumer to leave its group.</summary>
     public void Dispose()
     {
-        _stop.Cancel();
+        RequestStop();
         if (_thread.IsAlive && !_thread.Join(TimeSpan.FromSeconds(30)))
             _logger.LogWarning("Trigger {Id}: its consumer did not stop within 30 s", _trigger.Id);
         _stop.Dispose();

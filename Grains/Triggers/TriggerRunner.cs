@@ -137,6 +137,7 @@ public sealed partial class TriggerRunner(
             stopping = _running.Values.Where(c => !wanted.ContainsKey(c.Id)).ToList();
             foreach (var c in stopping) _running.Remove(c.Id);
         }
+        foreach (var consumer in stopping) consumer.RequestStop();
         foreach (var consumer in stopping)
         {
             PendingReports.Add((consumer.Id, consumer.TakeDelta()));
@@ -170,6 +171,7 @@ public sealed partial class TriggerRunner(
     {
         lock (_running)
         {
+            foreach (var c in _running.Values) c.RequestStop();
             foreach (var c in _running.Values) c.Dispose();
             _running.Clear();
         }
