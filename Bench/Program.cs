@@ -8,7 +8,7 @@ using Bench;
 //   dotnet run -c Release --project Bench -- eval-topics [DIR]   (CLINC150, e.g. ../shared/eval/clinc150)
 //   dotnet run -c Release --project Bench -- train-safety [--hidden 64] [--ensemble 5] [--show-mistakes] [--no-write]   (writes Grains/Guardrails/Safety/safety-heads.json)
 //   dotnet run -c Release --project Bench -- audit [--turns 10000] [--lookups 400] [--scans 5] [--partitions 4]
-//   dotnet run -c Release --project Bench -- marketing [--leads 200] [--risky-every 5]
+//   dotnet run -c Release --project Bench -- marketing [--leads 200] [--risky-every 5] [--store memory|redis]
 //   dotnet run -c Release --project Bench -- try [--tenant ID] [--chain input|output] TEXT...   (every score for one message)
 return args.FirstOrDefault() switch
 {
@@ -33,7 +33,7 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- eval-topics [DIR]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- train-safety [--data DIR] [--shared DIR] [--out FILE] [--hidden N] [--ensemble N] [--epochs N] [--lr X] [--l2 X] [--prior X] [--folds N] [--fit-check] [--show-mistakes] [--no-write]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- audit [--turns 10000] [--lookups 400] [--scans 5] [--partitions 4]");
-    Console.Error.WriteLine("       dotnet run -c Release --project Bench -- marketing [--leads 200] [--risky-every 5]");
+    Console.Error.WriteLine("       dotnet run -c Release --project Bench -- marketing [--leads 200] [--risky-every 5] [--store memory|redis]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- try [--tenant ID] [--chain input|output] TEXT...");
     return 2;
 }

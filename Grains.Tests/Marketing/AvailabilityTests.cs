@@ -12,42 +12,6 @@ public sealed class AvailabilityTests
 {
     private static readonly TenantProfile Dealer = DemoTenants.All.Single(t => t.TenantId == "stuttgart-motors");
 
-    /// <summary>A loopback availability API that answers with <paramref name="status"/> and counts the calls.</summary>
-    private sealed class Api : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        public int Calls;
-        public HttpStatusCode Status = HttpStatusCode.OK;
-        public string Url { get; }
-
-        public Api()
-        {
-            var port = LoopbackChatServer.FreePort();
-            Url = $"http://127.0.0.1:{port}/availability";
-            _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            _listener.Start();
-            _ = Task.Run(async () =>
-            {
-                while (_listener.IsListening)
-                {
-                    HttpListenerContext context;
-                    try { context = await _listener.GetContextAsync(); }
-                    catch (Exception) when (!_listener.IsListening) { return; }
-                    Interlocked.Increment(ref Calls);
-                    context.Response.StatusCode = (int)Status;
-                    var product = context.Request.QueryString["product"];
-                    var body = Status == HttpStatusCode.OK ? $$"""{"available":{{(product == "Sold Out" ? "false" : "true")}},"inStock":4,"deliveryEstimate":"3 days"}""" : "{}";
-                    var bytes = System.Text.Encoding.UTF8.GetBytes(body);
-                    context.Response.ContentType = "application/json";
-                    await context.Response.OutputStream.WriteAsync(bytes);
-                    context.Response.Close();
-                }
-            });
-        }
-
-        public void Dispose() => _listener.Stop();
-    }
-
     private static AvailabilityService Service(string? url, int retries = 2, int breakerCalls = 4)
     {
         var services = new ServiceCollection();
@@ -66,7 +30,7 @@ public sealed class AvailabilityTests
     [Fact]
     public async Task The_configured_API_answers_each_product()
     {
-        using var api = new Api();
+        using var api = new LoopbackAvailabilityApi();
         var answers = await Service(api.Url).CheckAsync(Dealer, ["EQS", "Sold Out"]);
         Assert.Equal([("EQS", true, 4), ("Sold Out", false, 4)], answers.Select(a => (a.Product, a.Available, a.InStock ?? 0)));
         Assert.Equal(2, api.Calls);
@@ -75,7 +39,7 @@ public sealed class AvailabilityTests
     [Fact]
     public async Task A_failing_API_is_retried_with_backoff_then_reported_and_the_breaker_stops_the_calls()
     {
-        using var api = new Api { Status = HttpStatusCode.ServiceUnavailable };
+        using var api = new LoopbackAvailabilityApi { Status = HttpStatusCode.ServiceUnavailable };
         var service = Service(api.Url, retries: 2, breakerCalls: 4);
 
         var first = await Assert.ThrowsAsync<AvailabilityUnavailableException>(() => service.CheckAsync(Dealer, ["EQS"]));

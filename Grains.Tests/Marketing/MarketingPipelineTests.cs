@@ -97,6 +97,35 @@ public sealed class MarketingPipelineTests(PipelineCluster pipeline) : IClassFix
     }
 
     [Fact]
+    public async Task A_paused_step_holds_the_lead_in_kafka_the_board_says_who_paused_it_and_resume_takes_it_on_once()
+    {
+        var control = pipeline.Client.GetGrain<IControlGrain>(0);
+        await control.PauseStage(LeadStages.KpiAnalyzer.Name, "ops@example.com", "scoring model update");
+        string leadId;
+        try
+        {
+            leadId = await SubmitAsync("Which family SUV with a large boot do you have?");
+            On(LeadTopics.PitchCompliant, leadId); // step 4 done …
+            var audit = pipeline.Client.GetGrain<Grains.Audit.IAuditSessionGrain>(leadId);
+            await Eventually.True(async () => (await audit.Entries()).Any(e => e.Type == LeadEventTypes.PitchCompliant), "step 4 in the lead's audit index");
+            Assert.True(Absent(LeadTopics.PitchAnalyzed, leadId)); // … and step 5 does not take it while paused
+
+            var board = LeadProgress.Of(leadId, await audit.Entries(), await control.GetStages());
+            Assert.Equal((4, "waiting"), (board.Step, board.State));
+            Assert.Contains("paused by ops@example.com", board.Waiting);
+            Assert.Contains("scoring model update", board.Waiting);
+        }
+        finally
+        {
+            await control.ResumeStage(LeadStages.KpiAnalyzer.Name, "ops@example.com");
+        }
+        var analyzed = On(LeadTopics.PitchAnalyzed, leadId);
+        On(LeadTopics.MessageApproved, leadId);
+        Assert.Single(TestKafka.ReadTopic(pipeline.Topic(LeadTopics.PitchAnalyzed), 4, _ => false, TimeSpan.FromSeconds(3)), m => Key(m) == leadId); // once: read to the end
+        Assert.NotNull(analyzed.Kpis);
+    }
+
+    [Fact]
     public async Task An_off_topic_or_abusive_lead_is_rejected_with_the_reason_and_never_reaches_the_model()
     {
         var leadId = await SubmitAsync("Write me a romantic poem about the sea");

@@ -24,6 +24,13 @@ public sealed class AvailabilityStageGrain(AvailabilityService availability) : L
         {
             checkedLead = lead with { Availability = [], AvailabilityMissing = ex.Message };
         }
+        catch (AvailabilityUnavailableException ex)
+        {
+            // Thrown on: the delivery fails, the offset stays uncommitted and Kafka's event comes again after a backoff.
+            await GrainFactory.GetGrain<ILeadGrain>(lead.LeadId).NoteWait(Stage.Name, ex.Message);
+            throw;
+        }
+        if (availability.Options.WaitWhenUnavailable) await GrainFactory.GetGrain<ILeadGrain>(lead.LeadId).ClearWait(Stage.Name);
         await PublishAsync(LeadTopics.AvailabilityChecked, checkedLead, LeadEventTypes.AvailabilityChecked, "availability");
     }
 }

@@ -29,6 +29,15 @@ public sealed record LeadSubmission(
 [GenerateSerializer, Immutable]
 public sealed record LeadFieldError([property: Id(0)] string Field, [property: Id(1)] string Message);
 
+/// <summary>A step that cannot take the lead on yet and why (an outside API down); the step tries again.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LeadWait(
+    [property: Id(0)] string Stage,
+    [property: Id(1)] string Reason,
+    [property: Id(2)] DateTimeOffset Since,
+    [property: Id(3)] DateTimeOffset LastTried,
+    [property: Id(4)] int Attempts);
+
 public interface ILeadGrain : IGrainWithStringKey
 {
     /// <summary>
@@ -36,6 +45,16 @@ public interface ILeadGrain : IGrainWithStringKey
     /// (a double click, a retry after a timeout) changes nothing and answers the same.
     /// </summary>
     [ResponseTimeout(CallTimeouts.Call)] [Alias("submit")] Task<LeadSubmission> Submit(LeadForm form);
+
+    /// <summary>
+    /// A step says it holds the lead back (it will be redelivered) and why, for the lead board; the next note of another
+    /// step, or <see cref="ClearWait"/>, replaces it. Kept in memory: each retry notes it again.
+    /// </summary>
+    [Alias("note-wait")] Task NoteWait(string stage, string reason);
+
+    [Alias("clear-wait")] Task ClearWait(string stage);
+
+    [Alias("get-wait")] Task<LeadWait?> GetWait();
 }
 
 /// <summary>One lead (keyed by its id, also its Kafka key): the way in to the marketing assistant.</summary>
@@ -45,6 +64,23 @@ public sealed class LeadGrain(
     ILogger<LeadGrain> logger) : Grain, ILeadGrain
 {
     private string LeadId => this.GetPrimaryKeyString();
+
+    private LeadWait? _wait;
+
+    public Task NoteWait(string stage, string reason)
+    {
+        var now = time.GetUtcNow();
+        _wait = _wait is { } w && w.Stage == stage ? w with { Reason = reason, LastTried = now, Attempts = w.Attempts + 1 } : new LeadWait(stage, reason, now, now, 1);
+        return Task.CompletedTask;
+    }
+
+    public Task ClearWait(string stage)
+    {
+        if (_wait?.Stage == stage) _wait = null;
+        return Task.CompletedTask;
+    }
+
+    public Task<LeadWait?> GetWait() => Task.FromResult(_wait);
 
     public async Task<LeadSubmission> Submit(LeadForm form)
     {

@@ -37,7 +37,8 @@ public static class LeadProgress
         [9] = LeadStages.Router,
     };
 
-    public static LeadStatus Of(string leadId, IReadOnlyList<AuditEntry> entries, IReadOnlyList<StageControl> stages)
+    /// <param name="wait">What a step said of the lead it holds back (<see cref="ILeadGrain.GetWait"/>), if anything.</param>
+    public static LeadStatus Of(string leadId, IReadOnlyList<AuditEntry> entries, IReadOnlyList<StageControl> stages, LeadWait? wait = null)
     {
         if (entries.LastOrDefault(e => e.Type == LeadEventTypes.Rejected) is { } rejected)
             return new LeadStatus(leadId, 0, "rejected", "rejected", rejected.Rule is { } rule ? $"rejected by {rule}" : "rejected", rejected.Time);
@@ -52,9 +53,12 @@ public static class LeadProgress
         }
         var next = Next[step];
         var paused = stages.FirstOrDefault(s => s.Stage == next.Name && s.Paused);
+        var heldBack = wait is not null && wait.Stage == next.Name ? wait : null;
         var waiting = paused is not null
             ? $"waits: {next.Title} is paused by {paused.By}{(paused.Reason is { } why ? $" ({why})" : "")}"
+            : heldBack is not null ? $"waits at {next.Title}: {heldBack.Reason} (tried {heldBack.Attempts}×, last at {heldBack.LastTried:HH:mm:ss})"
             : step == 8 ? "waits for a person in the marketing approvals queue" : $"at {next.Title}";
-        return new LeadStatus(leadId, step, name, paused is not null || step == 8 ? "waiting" : "in progress", waiting, passed.Entry.Time);
+        var state = paused is not null || heldBack is not null || step == 8 ? "waiting" : "in progress";
+        return new LeadStatus(leadId, step, name, state, waiting, heldBack?.Since ?? passed.Entry.Time);
     }
 }

@@ -32,9 +32,11 @@ public abstract class LeadSinkGrain(Stage stage, IPersistentState<SinkState> sta
             return;
         }
         var receipt = await DeliverAsync(lead);
+        var accepted = time.GetTimestamp();
         state.State.DeliveredAt = time.GetUtcNow();
         state.State.Receipt = receipt;
         await state.WriteOrDropAsync(this);
+        SinkMetrics.Unrecorded(Stage.Name, time.GetElapsedTime(accepted));
     }
 
     /// <summary>Sends to the channel; returns where it went. Throws when the channel refused (Kafka delivers the event again).</summary>

@@ -128,6 +128,18 @@ public sealed class LeadsInBrowserTests(MarketingPortal server) : IClassFixture<
         await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "sent");
         await Assertions.Expect(row).ToHaveAttributeAsync("data-step", "10");
         await PortalServer.ScreenshotAsync(board, "lead-board");
+
+        // The lead's audit timeline, as for a conversation: every step's event, read back from its topic.
+        await row.GetByRole(AriaRole.Link, new() { Name = "timeline" }).ClickAsync();
+        await Assertions.Expect(board.GetByTestId("audit-title")).ToContainTextAsync(leadId);
+        foreach (var topic in new[] { LeadTopics.New, LeadTopics.Cleaned, LeadTopics.PitchGenerated, LeadTopics.PitchCompliant, LeadTopics.PitchAnalyzed,
+                     LeadTopics.AvailabilityChecked, LeadTopics.MessageReady, LeadTopics.MessageApproved, LeadTopics.NotificationsSales, LeadTopics.EmailSend, LeadTopics.CrmSync })
+            await Assertions.Expect(board.GetByTestId("audit-timeline")).ToContainTextAsync(topic + "[");
+        // Each line says what its step added, not the raw record.
+        await Assertions.Expect(board.Locator($"[data-testid=audit-event][data-type='{LeadEventTypes.AvailabilityChecked}']")).ToContainTextAsync("in stock");
+        await Assertions.Expect(board.Locator($"[data-testid=audit-event][data-type='{LeadEventTypes.PitchAnalyzed}']")).ToContainTextAsync("lead score");
+        await Assertions.Expect(board.Locator($"[data-testid=audit-event][data-type='{LeadEventTypes.EmailRequested}']")).ToContainTextAsync("e-mail to erika@example.com");
+        await PortalServer.ScreenshotAsync(board, "lead-audit");
     }
 
     [Fact]
@@ -146,11 +158,26 @@ public sealed class LeadsInBrowserTests(MarketingPortal server) : IClassFixture<
             .ToContainTextAsync("marketing approvals queue");
         Assert.Empty(Mails("fleet conditions"));
 
+        // The moderator of the marketing team edits it on the approvals page, as for chat: the risk named, the diff shown.
+        var moderator = await server.SignedInPageAsync("moderator", "/approvals?team=marketing");
+        await Assertions.Expect(moderator.GetByTestId("approval-item")).ToContainTextAsync("fleet of twelve");
+        var detail = moderator.GetByTestId("approval-detail");
+        await Assertions.Expect(detail.GetByTestId("approval-verdicts")).ToContainTextAsync("marketing.discount");
+        await Assertions.Expect(detail.GetByTestId("approval-answer")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("25% off"));
         var edited = held.Turn.Answer!.Replace("As a welcome offer, we can give you 25% off your first order.", "Ask us about our fleet conditions.", StringComparison.Ordinal);
-        Assert.True((await queue.Approve(held.Turn.TurnId, "moderator", edited)).Applied);
+        Assert.NotEqual(held.Turn.Answer, edited);
+        await moderator.Keyboard.PressAsync("e");
+        await detail.GetByTestId("approval-answer").FillAsync(edited);
+        await Assertions.Expect(detail.GetByTestId("answer-diff")).ToContainTextAsync("fleet conditions");
+        await moderator.Keyboard.PressAsync("Control+Enter");
+        await Assertions.Expect(moderator.GetByTestId("decision-message")).ToContainTextAsync("Approved");
+        await Assertions.Expect(moderator.GetByTestId("decided")).ToContainTextAsync("edited");
+        await moderator.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "lead-approval-edit.png"), FullPage = true });
+
         await UntilAsync(() => Mails("fleet conditions").Count > 0, "the edited message at the SMTP server");
         var body = Assert.Single(Mails("fleet conditions")).TextBody();
         Assert.DoesNotContain("25%", body);
+        Assert.Equal("moderator", (await queue.Get(held.Turn.TurnId))!.DecidedBy);
     }
 }
 

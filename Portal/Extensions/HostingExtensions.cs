@@ -42,7 +42,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton<LoginThrottle>();
         // Intervention figures, Orleans' and the runtime's own meters, for Prometheus on /metrics.
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(Grains.Analytics.InterventionMetrics.MeterName, "Microsoft.Orleans")
+            .AddMeter(Grains.Analytics.InterventionMetrics.MeterName, Grains.Marketing.SinkMetrics.MeterName, "Microsoft.Orleans")
             .AddPrometheusExporter());
         builder.Services.AddMudServices();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();

@@ -27,6 +27,7 @@ public static class AuditSummary
             if (step.Final is { } sent && step.Step is not (InterventionStep.Held or InterventionStep.Escalated)) parts.Add("sent: " + Cut(sent));
             return string.Join(" · ", parts);
         }
+        if (LeadAuditSummary.Of(e.Event) is { } lead) return lead;
         if (Try(() => ChatEvents.Turn(e.Event)) is { } turn)
         {
             var parts = new List<string>();
