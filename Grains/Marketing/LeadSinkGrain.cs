@@ -31,13 +31,22 @@ public abstract class LeadSinkGrain(Stage stage, IPersistentState<SinkState> sta
             logger.LogInformation("{Sink}: lead {Lead} was delivered at {At} ({Receipt}); the redelivery sends nothing", Stage.Name, lead.LeadId, at, state.State.Receipt);
             return;
         }
+        _acceptedAt = null;
         var receipt = await DeliverAsync(lead);
-        var accepted = time.GetTimestamp();
+        var accepted = _acceptedAt ?? time.GetTimestamp();
         state.State.DeliveredAt = time.GetUtcNow();
         state.State.Receipt = receipt;
         await state.WriteOrDropAsync(this);
         SinkMetrics.Unrecorded(Stage.Name, time.GetElapsedTime(accepted));
     }
+
+    private long? _acceptedAt;
+
+    /// <summary>
+    /// For a sink with work after its channel accepted (SMTP's QUIT): marks the moment of acceptance, where the window
+    /// a crash resends in begins. Without it, the window begins when <see cref="DeliverAsync"/> returns.
+    /// </summary>
+    protected void Accepted() => _acceptedAt = time.GetTimestamp();
 
     /// <summary>Sends to the channel; returns where it went. Throws when the channel refused (Kafka delivers the event again).</summary>
     protected abstract Task<string> DeliverAsync(Lead lead);

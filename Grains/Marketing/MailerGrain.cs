@@ -27,6 +27,7 @@ public sealed class MailerGrain(
         await client.ConnectAsync(host, smtp.Port, Enum.TryParse<SecureSocketOptions>(smtp.Security, ignoreCase: true, out var security) ? security : SecureSocketOptions.StartTls);
         if (smtp.User is { Length: > 0 } user) await client.AuthenticateAsync(user, smtp.Password ?? "");
         var reply = await client.SendAsync(message);
+        Accepted(); // the server has the message: from here a crash before the record sends it again
         await client.DisconnectAsync(quit: true);
         return $"smtp {host}:{smtp.Port}: {reply}";
     }
