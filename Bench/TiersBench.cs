@@ -131,21 +131,4 @@ internal static class TiersBench
         var result = await chat.Send(question);
         return result.Accepted;
     }
-
-    /// <summary>A model that takes a fixed time per call: the backend's capacity is then exactly slots ÷ call time.</summary>
-    private sealed class FixedTimeModel(TimeSpan callTime) : IChatClient
-    {
-        public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            await Task.Delay(callTime, cancellationToken);
-            return new ChatResponse(new ChatMessage(ChatRole.Assistant, "Happy to help: our team recommends the model that fits your needs.")) { ModelId = "fixed-time-stub" };
-        }
-
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose() { }
-    }
 }

@@ -126,6 +126,19 @@ public sealed class MarketingPipelineTests(PipelineCluster pipeline) : IClassFix
     }
 
     [Fact]
+    public async Task In_the_embedded_default_the_three_sinks_deliver_to_the_outbox_once_each()
+    {
+        var leadId = await SubmitAsync("We need an electric car for our sales team, something like the EQS.");
+        var outbox = pipeline.Client.GetGrain<IOutboxGrain>(0);
+        await Eventually.True(async () => (await outbox.List(1000)).Count(m => m.LeadId == leadId) == 3, "Slack, e-mail and CRM in the outbox");
+        var mine = (await outbox.List(1000)).Where(m => m.LeadId == leadId).ToList();
+        Assert.Equal(["crm", "email", "slack"], mine.Select(m => m.Channel).Order());
+        var email = mine.Single(m => m.Channel == "email");
+        Assert.Equal("erika@example.com", email.To);
+        Assert.Equal(On(LeadTopics.MessageApproved, leadId).Message, email.Body);
+    }
+
+    [Fact]
     public async Task An_off_topic_or_abusive_lead_is_rejected_with_the_reason_and_never_reaches_the_model()
     {
         var leadId = await SubmitAsync("Write me a romantic poem about the sea");
