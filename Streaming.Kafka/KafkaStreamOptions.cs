@@ -44,6 +44,13 @@ public sealed class KafkaStreamOptions
     public int MaxBufferedMessagesPerPartition { get; set; } = 2000;
 
     /// <summary>
+    /// How long a pulling agent's read waits for the next message of an empty partition before it returns empty (a long
+    /// poll): a message arriving meanwhile is handed over at once instead of at the agent's next timer tick, and an idle
+    /// partition costs one wake-up per wait instead of one per tick. Zero: return at once (Orleans' own pacing).
+    /// </summary>
+    public TimeSpan ReceiveWait { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
     /// Raw librdkafka settings for producer, consumer and admin clients: SASL/SSL
     /// (<c>security.protocol</c>, <c>sasl.mechanism</c>, <c>sasl.username</c>...), timeouts, etc.
     /// </summary>

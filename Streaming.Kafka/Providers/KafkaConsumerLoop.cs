@@ -111,6 +111,7 @@ internal sealed class KafkaConsumerLoop : IDisposable
                 {
                     _consumer.Pause([new TopicPartition(tp.Topic, tp.Partition)]);
                     buffer.Paused = true;
+                    _anyPaused = true;
                 }
             }
             catch (ConsumeException ex)
@@ -138,17 +139,29 @@ internal sealed class KafkaConsumerLoop : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs before every poll, so it must cost nothing in the usual case: nothing paused → return at once; else walk
+    /// the dictionary with its lock-free enumerator (<c>Values</c> takes every bucket lock and copies — it was 15 % of
+    /// the busy threads' samples in the latency bench's profile).
+    /// </summary>
     private void ResumeDrainedPartitions()
     {
-        foreach (var buffer in _buffers.Values)
+        if (!_anyPaused) return;
+        var stillPaused = false;
+        foreach (var (_, buffer) in _buffers)
         {
             if (buffer.Paused && buffer.Count <= buffer.Capacity / 2)
             {
                 _consumer.Resume([new TopicPartition(buffer.Partition.Topic, buffer.Partition.Partition)]);
                 buffer.Paused = false;
             }
+            stillPaused |= buffer.Paused;
         }
+        _anyPaused = stillPaused;
     }
+
+    /// <summary>Whether a buffer may be paused (set by the poll thread when it pauses one; cleared when none is).</summary>
+    private bool _anyPaused;
 
     public void Dispose()
     {

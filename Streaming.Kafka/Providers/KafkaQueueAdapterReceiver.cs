@@ -31,6 +31,9 @@ internal sealed partial class KafkaQueueAdapterReceiver(
     private TimeSpan _initTimeout = TimeSpan.FromSeconds(15);
     private bool _shutDown;
 
+    /// <summary>Ends a read waiting for messages when the agent shuts the receiver down.</summary>
+    private readonly CancellationTokenSource _stopping = new();
+
     public QueueId Queue { get; } = queue;
 
     public KafkaTopicPartition Partition { get; } = partition;
@@ -75,6 +78,13 @@ internal sealed partial class KafkaQueueAdapterReceiver(
         await CommitIfDueAsync(force: false).ConfigureAwait(false);
 
         var batch = buffer.Peek(maxCount > 0 ? maxCount : DefaultBatch);
+        if (batch.Count == 0 && options.ReceiveWait > TimeSpan.Zero && !_shutDown)
+        {
+            // Long poll: hand the next message over as it arrives rather than at the agent's next tick.
+            await buffer.WaitForMessagesAsync(options.ReceiveWait, _stopping.Token).ConfigureAwait(false);
+            if (_shutDown) return []; // released by Shutdown: the partition's next owner reads what came
+            batch = buffer.Peek(maxCount > 0 ? maxCount : DefaultBatch);
+        }
         if (batch.Count == 0) return [];
 
         var containers = new List<IBatchContainer>(batch.Count);
@@ -139,6 +149,7 @@ internal sealed partial class KafkaQueueAdapterReceiver(
     public async Task Shutdown(TimeSpan timeout)
     {
         _shutDown = true;
+        await _stopping.CancelAsync().ConfigureAwait(false);
         if (_buffer is null) return;
         try
         {

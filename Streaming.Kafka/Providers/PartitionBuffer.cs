@@ -21,9 +21,35 @@ internal sealed class PartitionBuffer(KafkaTopicPartition partition, int capacit
 
     public int Count { get { lock (_gate) return _messages.Count; } }
 
+    /// <summary>A reader waiting for the buffer to fill (completed by the next <see cref="Add"/>), or null.</summary>
+    private TaskCompletionSource? _arrival;
+
     public void Add(ConsumeResult<byte[], byte[]> message)
     {
-        lock (_gate) _messages.Enqueue(message);
+        TaskCompletionSource? wake;
+        lock (_gate)
+        {
+            _messages.Enqueue(message);
+            wake = _arrival;
+            _arrival = null;
+        }
+        wake?.TrySetResult(); // continuations run on the thread pool, never on the poll thread
+    }
+
+    /// <summary>
+    /// Completes when a message is buffered (at once when one is), after <paramref name="timeout"/>, or when
+    /// <paramref name="cancellation"/> fires; never throws (the caller looks at the buffer again).
+    /// </summary>
+    public async Task WaitForMessagesAsync(TimeSpan timeout, CancellationToken cancellation)
+    {
+        Task arrival;
+        lock (_gate)
+        {
+            if (_messages.Count > 0) return;
+            _arrival ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            arrival = _arrival.Task;
+        }
+        await arrival.WaitAsync(timeout, cancellation).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public List<ConsumeResult<byte[], byte[]>> Peek(int max)
