@@ -20,12 +20,7 @@ internal static class RawKafkaCeiling
         var topic = "bench.raw." + Guid.NewGuid().ToString("N")[..8];
         cluster.CreateTopic(topic, partitions);
         var options = new KafkaStreamOptions { BootstrapServers = cluster.BootstrapServers };
-        var sample = CloudEvent.Create("chat.message.received", "/bench", new
-        {
-            turnId = "0123456789abcdef", tenantId = "stuttgart-motors", sessionId = "bench-session-000", tier = "enterprise",
-            text = "Which electric car do you have with the longest range?", submittedAt = DateTimeOffset.UtcNow,
-            traceId = "0af7651916cd43dd8448eb211c80319c",
-        }).WithExtension("tenantid", "stuttgart-motors").WithExtension("sessionid", "bench-session-000").WithExtension("tier", "enterprise");
+        var sample = SampleEvent();
         var value = CloudEventKafkaMapping.ToValue(sample);
         var headers = CloudEventKafkaMapping.ToHeaders(sample);
 
@@ -51,4 +46,13 @@ internal static class RawKafkaCeiling
         consumerDone.Wait(TimeSpan.FromMinutes(2));
         return consumed / clock.Elapsed.TotalSeconds;
     }
+
+    /// <summary>An event of the pipeline's size and headers: a customer's message as <c>user.messages.raw</c> carries it.</summary>
+    internal static CloudEvent SampleEvent() =>
+        CloudEvent.Create("chat.message.received", "/bench", new
+        {
+            turnId = "0123456789abcdef", tenantId = "stuttgart-motors", sessionId = "bench-session-000", tier = "enterprise",
+            text = "Which electric car do you have with the longest range?", submittedAt = DateTimeOffset.UtcNow,
+            traceId = "0af7651916cd43dd8448eb211c80319c",
+        }).WithExtension("tenantid", "stuttgart-motors").WithExtension("sessionid", "bench-session-000").WithExtension("tier", "enterprise");
 }

@@ -22,12 +22,7 @@ internal static class RawKafkaHop
         var topic = "bench.hop." + Guid.NewGuid().ToString("N")[..8];
         cluster.CreateTopic(topic, partitions);
         var options = new KafkaStreamOptions { BootstrapServers = cluster.BootstrapServers };
-        var sample = CloudEvent.Create("chat.message.received", "/bench", new
-        {
-            turnId = "0123456789abcdef", tenantId = "stuttgart-motors", sessionId = "bench-session-000", tier = "enterprise",
-            text = "Which electric car do you have with the longest range?", submittedAt = DateTimeOffset.UtcNow,
-            traceId = "0af7651916cd43dd8448eb211c80319c",
-        }).WithExtension("tenantid", "stuttgart-motors").WithExtension("sessionid", "bench-session-000").WithExtension("tier", "enterprise");
+        var sample = RawKafkaCeiling.SampleEvent();
         var value = CloudEventKafkaMapping.ToValue(sample);
 
         using var producer = new ProducerBuilder<byte[], byte[]>(KafkaClientConfig.Producer(options)).Build();

@@ -36,14 +36,14 @@ public sealed class MarketingSinksCluster : PipelineCluster
     }
 }
 
-/// <summary>An HTTP endpoint on loopback that keeps every request it gets.</summary>
+/// <summary>An HTTP endpoint on loopback that keeps every request it gets and answers as told (200 and no body unless said).</summary>
 public sealed class LoopbackEndpoint : IDisposable
 {
     private readonly HttpListener _listener = new();
     public ConcurrentQueue<(string Method, string Path, string Body)> Requests { get; } = new();
     public string Url { get; }
 
-    public LoopbackEndpoint()
+    public LoopbackEndpoint(Func<HttpListenerRequest, (int Status, string Body)>? respond = null)
     {
         var port = LoopbackChatServer.FreePort();
         Url = $"http://127.0.0.1:{port}/";
@@ -58,7 +58,13 @@ public sealed class LoopbackEndpoint : IDisposable
                 catch (Exception) when (!_listener.IsListening) { return; }
                 using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
                 Requests.Enqueue((context.Request.HttpMethod, context.Request.Url!.AbsolutePath, await reader.ReadToEndAsync()));
-                context.Response.StatusCode = 200;
+                var (status, body) = respond?.Invoke(context.Request) ?? (200, "");
+                context.Response.StatusCode = status;
+                if (body.Length > 0)
+                {
+                    context.Response.ContentType = "application/json";
+                    await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(body));
+                }
                 context.Response.Close();
             }
         });

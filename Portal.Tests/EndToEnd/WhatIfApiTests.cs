@@ -120,12 +120,14 @@ public sealed class WhatIfInBrowserTests(AuditedPortal server) : IClassFixture<A
         var page = await server.SignedInPageAsync("stuttgart-admin", "/policy/stuttgart-motors");
         await Assertions.Expect(page.GetByTestId("whatif-run")).ToBeEnabledAsync();
         await page.GetByTestId("whatif-run").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("whatif-nochange")).ToBeVisibleAsync(); // the saved policy decides as it did
+        // A run reads the recorded turns back from Kafka and judges them again: seconds on a loaded machine, not 5.
+        var run = new LocatorAssertionsToBeVisibleOptions { Timeout = 30_000 };
+        await Assertions.Expect(page.GetByTestId("whatif-nochange")).ToBeVisibleAsync(run); // the saved policy decides as it did
 
         await page.GetByTestId("competitors").FillAsync("Porsche\nEQS");
         await page.GetByTestId("whatif-run").ClickAsync();
         var row = page.Locator("[data-testid=whatif-change][data-change=newlyBlocked]", new() { HasText = "EQS" });
-        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await Assertions.Expect(row.GetByTestId("whatif-recorded")).ToContainTextAsync("Allow");
         await Assertions.Expect(row.GetByTestId("whatif-draft")).ToContainTextAsync("brand.competitor-mention");
         await Assertions.Expect(page.GetByTestId("whatif-newly-blocked")).ToContainTextAsync("1 newly blocked");
