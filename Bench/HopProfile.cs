@@ -23,7 +23,10 @@ internal sealed class HopProfile : IDisposable
     {
         _listener = new ActivityListener
         {
-            ShouldListenTo = source => PlatformTracing.Sources.Contains(source.Name),
+            // Constant names, not PlatformTracing.Sources: reading that field here can run PlatformTracing's static
+            // constructor inside this very callback, whose new source then asks this listener while Sources is still
+            // null — and the platform's own spans were never seen.
+            ShouldListenTo = source => source.Name is PlatformTracing.SourceName or Streaming.Kafka.KafkaTracing.SourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStarted = Started,
             ActivityStopped = Stopped,
@@ -61,7 +64,7 @@ internal sealed class HopProfile : IDisposable
         }
         else
         {
-            Add("span " + name, span.Duration.TotalMilliseconds); // a stage's handling, the turn's root, Orleans' own
+            Add("span " + name, span.Duration.TotalMilliseconds); // a stage's handling, the turn's root
         }
     }
 
