@@ -23,10 +23,7 @@ internal sealed class HopProfile : IDisposable
     {
         _listener = new ActivityListener
         {
-            // Constant names, not PlatformTracing.Sources: reading that field here can run PlatformTracing's static
-            // constructor inside this very callback, whose new source then asks this listener while Sources is still
-            // null — and the platform's own spans were never seen.
-            ShouldListenTo = source => source.Name is PlatformTracing.SourceName or Streaming.Kafka.KafkaTracing.SourceName,
+            ShouldListenTo = source => PlatformTracing.Sources.Contains(source.Name),
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStarted = Started,
             ActivityStopped = Stopped,

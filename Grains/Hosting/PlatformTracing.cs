@@ -18,10 +18,15 @@ public static class PlatformTracing
 {
     public const string SourceName = "AgentPlatform";
 
-    public static readonly ActivitySource Source = new(SourceName);
-
     /// <summary>Every source that belongs to a turn's trace (ours and the Kafka hops').</summary>
+    /// <remarks>
+    /// Declared before <see cref="Source"/> on purpose: creating the source asks every listener whether it listens, and
+    /// a listener reading <c>Sources</c> in that callback runs inside this class's static constructor — it must find
+    /// the field set (it found null, and the bench's span profile never saw our spans).
+    /// </remarks>
     public static readonly string[] Sources = [SourceName, KafkaTracing.SourceName];
+
+    public static readonly ActivitySource Source = new(SourceName);
 
     /// <summary>
     /// Records the turn spans in every host. With <c>OpenTelemetry:Otlp:Endpoint</c> set they are exported by OTLP

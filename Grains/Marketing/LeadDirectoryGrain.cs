@@ -28,14 +28,11 @@ public sealed class LeadDirectoryGrain([PersistentState("leads", GrainStores.Con
 
     public async Task Add(LeadListing lead)
     {
-        if (state.State.Leads.Exists(l => l.LeadId == lead.LeadId)) return;
-        state.State.Leads.Add(lead);
-        if (state.State.Leads.Count > Capacity) state.State.Leads.RemoveRange(0, state.State.Leads.Count - Capacity);
-        await state.WriteOrDropAsync(this);
+        if (RecentList.Add(state.State.Leads, lead, l => l.LeadId == lead.LeadId, Capacity))
+            await state.WriteOrDropAsync(this);
     }
 
-    public Task<IReadOnlyList<LeadListing>> List(int max = 100) => Task.FromResult<IReadOnlyList<LeadListing>>(
-        state.State.Leads.AsEnumerable().Reverse().Take(Math.Clamp(max, 1, Capacity)).ToList());
+    public Task<IReadOnlyList<LeadListing>> List(int max = 100) => Task.FromResult(RecentList.Newest(state.State.Leads, max, Capacity));
 }
 
 [GenerateSerializer]

@@ -29,14 +29,11 @@ public sealed class OutboxGrain([PersistentState("outbox", GrainStores.Conversat
 
     public async Task Add(OutboxMessage message)
     {
-        if (state.State.Messages.Exists(m => m.Channel == message.Channel && m.LeadId == message.LeadId)) return;
-        state.State.Messages.Add(message);
-        if (state.State.Messages.Count > Capacity) state.State.Messages.RemoveRange(0, state.State.Messages.Count - Capacity);
-        await state.WriteOrDropAsync(this);
+        if (RecentList.Add(state.State.Messages, message, m => m.Channel == message.Channel && m.LeadId == message.LeadId, Capacity))
+            await state.WriteOrDropAsync(this);
     }
 
-    public Task<IReadOnlyList<OutboxMessage>> List(int max = 200) => Task.FromResult<IReadOnlyList<OutboxMessage>>(
-        state.State.Messages.AsEnumerable().Reverse().Take(Math.Clamp(max, 1, Capacity)).ToList());
+    public Task<IReadOnlyList<OutboxMessage>> List(int max = 200) => Task.FromResult(RecentList.Newest(state.State.Messages, max, Capacity));
 }
 
 [GenerateSerializer]
