@@ -32,6 +32,9 @@ fi
 echo "test.sh: building"
 dotnet build Orleans.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 
+# A test host that crashes in native code prints no stack: the runtime's crash report (JSON beside the dump) has one.
+export DOTNET_EnableCrashReport=1
+
 results=$(mktemp -d)
 status=0
 crashed=0
@@ -45,6 +48,13 @@ for project in Grains.Tests Portal.Tests; do
     if grep -q "Test host process crashed" "$log"; then
         crashed=$((crashed + 1)); status=1
         echo "test.sh: the $project test host crashed; the tests it had not run are not counted (sequence: $(find "$results" -name 'Sequence_*' | head -1))"
+        for report in $(find "$results" -name '*.crashreport.json'); do
+            echo "test.sh: the crashed thread, from $report:"
+            # The crashed thread's frames (managed method, or native function and library), then any exception.
+            sed -n '/"crashed": *"true"/,/"crashed": *"false"/p' "$report" \
+                | grep -o '"method_name": *"[^"]*"\|"unmanaged_name": *"[^"]*"\|"native_module": *"[^"]*"\|"message": *"[^"]*"\|"type": *"[^"]*"' \
+                | uniq | head -60 || true
+        done
     fi
 done
 

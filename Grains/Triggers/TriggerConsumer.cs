@@ -277,16 +277,17 @@ internal sealed partial class TriggerConsumer : IDisposable
     /// </summary>
     public void RequestStop()
     {
-        try { _stop.Cancel(); } catch (ObjectDisposedException) { }
+        _stop.Cancel();
     }
 
     /// <summary>Stops the loop (an event being retried stays uncommitted) and waits for the consumer to leave its group.</summary>
     public void Dispose()
     {
         RequestStop();
+        // The token source is left to the collector, not disposed: a thread still inside a call after the wait reads
+        // its token again, and a disposed one would throw there, outside any handler, and end the process.
         if (_thread.IsAlive && !_thread.Join(TimeSpan.FromSeconds(30)))
             _logger.LogWarning("Trigger {Id}: its consumer did not stop within 30 s", _trigger.Id);
-        _stop.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Trigger {Id}: consumer failed; starting a new one at the committed offsets")]

@@ -23,10 +23,7 @@ public sealed record TriggerLag([property: Id(0)] IReadOnlyDictionary<string, lo
 /// </summary>
 public sealed class TriggerOffsets(IOptionsMonitor<KafkaStreamOptions> providers, KafkaClientPool pool) : IDisposable
 {
-    private readonly Lazy<IAdminClient> _admin = new(() => new AdminClientBuilder(Common(providers.Get(Stage.Audit.Name), "trigger-monitor")).Build());
-    private readonly Lazy<IConsumer<byte[], byte[]>> _watermarks = new(() =>
-        new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(Common(providers.Get(Stage.Audit.Name), "trigger-monitor")) { GroupId = "trigger-monitor" }).Build());
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly KafkaLookupClients _clients = new(Common(providers.Get(Stage.Audit.Name), "trigger-monitor"), "trigger-monitor");
 
     public static TriggerOffsets For(IServiceProvider services) => services.GetRequiredService<TriggerOffsets>();
 
@@ -67,29 +64,21 @@ public sealed class TriggerOffsets(IOptionsMonitor<KafkaStreamOptions> providers
     {
         var options = Kafka;
         var partitions = await pool.DiscoverAsync(options, trigger.Spec.Topics.Select(TopicOf).ToList(), ct).ConfigureAwait(false);
-        await _gate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        return await _clients.RunAsync(async (admin, watermarks) =>
         {
-            return await Task.Run(async () =>
+            var request = partitions.SelectMany(t => Enumerable.Range(0, t.Value).Select(p => new TopicPartition(t.Key, p))).ToList();
+            var committed = (await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(GroupOf(trigger), request)]).ConfigureAwait(false))
+                .Single().Partitions.ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
+            var lag = new Dictionary<string, long>();
+            foreach (var tp in request)
             {
-                var request = partitions.SelectMany(t => Enumerable.Range(0, t.Value).Select(p => new TopicPartition(t.Key, p))).ToList();
-                var committed = (await _admin.Value.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(GroupOf(trigger), request)]).ConfigureAwait(false))
-                    .Single().Partitions.ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
-                var lag = new Dictionary<string, long>();
-                foreach (var tp in request)
-                {
-                    var high = _watermarks.Value.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High.Value;
-                    var at = committed.GetValueOrDefault(tp, -1);
-                    var topic = tp.Topic[options.TopicPrefix.Length..];
-                    lag[topic] = lag.GetValueOrDefault(topic) + (at < 0 ? high : Math.Max(0, high - at));
-                }
-                return new TriggerLag(lag);
-            }, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+                var high = watermarks.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High.Value;
+                var at = committed.GetValueOrDefault(tp, -1);
+                var topic = tp.Topic[options.TopicPrefix.Length..];
+                lag[topic] = lag.GetValueOrDefault(topic) + (at < 0 ? high : Math.Max(0, high - at));
+            }
+            return new TriggerLag(lag);
+        }, ct).ConfigureAwait(false);
     }
 
     internal static Dictionary<string, string> Common(KafkaStreamOptions o, string clientId)
@@ -100,10 +89,5 @@ public sealed class TriggerOffsets(IOptionsMonitor<KafkaStreamOptions> providers
         return settings;
     }
 
-    public void Dispose()
-    {
-        if (_watermarks.IsValueCreated) _watermarks.Value.Dispose();
-        if (_admin.IsValueCreated) _admin.Value.Dispose();
-        _gate.Dispose();
-    }
+    public void Dispose() => _clients.Dispose();
 }

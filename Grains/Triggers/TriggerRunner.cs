@@ -86,7 +86,8 @@ public sealed partial class TriggerRunner(
         }
         // Each consumer finishes its current event (or leaves it uncommitted), commits and leaves the group, so the
         // other silos take its partitions at once instead of after the session timeout.
-        await Task.Run(() => Apply(null), CancellationToken.None).ConfigureAwait(false);
+        Apply(null);
+        await Task.WhenAll(Leaving()).ConfigureAwait(false);
         try
         {
             await ReportAsync().ConfigureAwait(false);
@@ -141,9 +142,19 @@ public sealed partial class TriggerRunner(
         foreach (var consumer in stopping)
         {
             PendingReports.Add((consumer.Id, consumer.TakeDelta()));
-            consumer.Dispose();
-            PendingReports.Add((consumer.Id, consumer.TakeDelta()));
-            Stopped(logger, consumer.Id);
+            // Leaving the group can take seconds (a join in progress must finish first): in the background, so a trigger
+            // added or resumed meanwhile starts at once.
+            var leaving = Task.Run(() =>
+            {
+                consumer.Dispose();
+                PendingReports.Add((consumer.Id, consumer.TakeDelta()));
+                Stopped(logger, consumer.Id);
+            });
+            lock (_leaving)
+            {
+                _leaving.RemoveAll(t => t.IsCompleted);
+                _leaving.Add(leaving);
+            }
         }
         foreach (var trigger in wanted.Values)
         {
@@ -156,6 +167,14 @@ public sealed partial class TriggerRunner(
     }
 
     private readonly System.Collections.Concurrent.ConcurrentBag<(string Id, TriggerStats Delta)> PendingReports = [];
+
+    /// <summary>Stopped consumers still leaving their groups (waited for when the silo stops).</summary>
+    private readonly List<Task> _leaving = [];
+
+    private Task[] Leaving()
+    {
+        lock (_leaving) return [.. _leaving];
+    }
 
     private async Task ReportAsync()
     {
@@ -175,6 +194,7 @@ public sealed partial class TriggerRunner(
             foreach (var c in _running.Values) c.Dispose();
             _running.Clear();
         }
+        Task.WaitAll(Leaving(), TimeSpan.FromSeconds(35));
         _stop?.Dispose();
     }
 

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Grains.Hosting;
 using Grains.Pipeline;
 using Grains.Tiers;
+using Streaming.Kafka;
 
 namespace Portal.Services;
 
@@ -31,38 +32,26 @@ public sealed class PipelineMonitor : IDisposable
 {
     private readonly PlatformKafkaOptions _kafka;
     private readonly IGrainFactory _grains;
-    private readonly Lazy<IAdminClient> _admin;
-    private readonly Lazy<IConsumer<byte[], byte[]>> _watermarks;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly KafkaLookupClients _clients;
 
     public PipelineMonitor(PlatformKafkaOptions kafka, IGrainFactory grains)
     {
         _kafka = kafka;
         _grains = grains;
-        var common = new Dictionary<string, string>(kafka.ClientSettings) { ["bootstrap.servers"] = kafka.BootstrapServers, ["client.id"] = "portal-monitor" };
-        _admin = new(() => new AdminClientBuilder(common).Build());
-        _watermarks = new(() => new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(new Dictionary<string, string>(common)) { GroupId = "portal-monitor" }).Build());
+        _clients = new(new Dictionary<string, string>(kafka.ClientSettings) { ["bootstrap.servers"] = kafka.BootstrapServers }, "portal-monitor");
     }
 
     public async Task<PipelineSnapshot> SnapshotAsync(CancellationToken ct = default)
     {
         var tiers = await Task.WhenAll(Enum.GetValues<Tier>().Select(t => _grains.GetGrain<ITierGrain>(t.ToString()).GetStats()));
-        await _gate.WaitAsync(ct);
-        try
-        {
-            return await Task.Run(() => ReadKafka(tiers), ct);
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        return await _clients.RunAsync((admin, watermarks) => ReadKafka(admin, watermarks, tiers), ct);
     }
 
-    private PipelineSnapshot ReadKafka(IReadOnlyList<TierStats> tiers)
+    private PipelineSnapshot ReadKafka(IAdminClient admin, IConsumer<byte[], byte[]> watermarks, IReadOnlyList<TierStats> tiers)
     {
         try
         {
-            var metadata = _admin.Value.GetMetadata(TimeSpan.FromSeconds(3));
+            var metadata = admin.GetMetadata(TimeSpan.FromSeconds(3));
             var partitions = metadata.Topics.ToDictionary(t => t.Topic, t => t.Partitions.Select(p => p.PartitionId).ToList());
             var ends = new Dictionary<string, (long Messages, long End, Dictionary<int, long> ByPartition)>();
             foreach (var name in Grains.Pipeline.Topics.All)
@@ -73,7 +62,7 @@ public sealed class PipelineMonitor : IDisposable
                 var byPartition = new Dictionary<int, long>();
                 foreach (var p in ids)
                 {
-                    var w = _watermarks.Value.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(3));
+                    var w = watermarks.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(3));
                     messages += w.High.Value - w.Low.Value;
                     end += w.High.Value;
                     byPartition[p] = w.High.Value;
@@ -87,7 +76,7 @@ public sealed class PipelineMonitor : IDisposable
                 var group = _kafka.TopicPrefix + stage.Name;
                 var request = stage.Topics.Where(ends.ContainsKey)
                     .SelectMany(t => ends[t].ByPartition.Keys.Select(p => new TopicPartition(_kafka.TopicPrefix + t, p))).ToList();
-                var committed = _admin.Value.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(group, request)])
+                var committed = admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(group, request)])
                     .GetAwaiter().GetResult().Single().Partitions;
                 var lag = stage.Topics.Where(ends.ContainsKey).ToDictionary(t => t, t => committed
                     .Where(c => c.Topic == _kafka.TopicPrefix + t)
@@ -104,10 +93,5 @@ public sealed class PipelineMonitor : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        if (_watermarks.IsValueCreated) _watermarks.Value.Dispose();
-        if (_admin.IsValueCreated) _admin.Value.Dispose();
-        _gate.Dispose();
-    }
+    public void Dispose() => _clients.Dispose();
 }

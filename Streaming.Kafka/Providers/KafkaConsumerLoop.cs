@@ -15,7 +15,7 @@ internal sealed class KafkaConsumerLoop : IDisposable
     private readonly IConsumer<byte[], byte[]> _consumer;
     private readonly ConcurrentDictionary<KafkaTopicPartition, PartitionBuffer> _buffers = new();
     private readonly ConcurrentQueue<Action> _commands = new();
-    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _stop = new(); // never disposed: the poll thread may outlive Dispose
     private readonly Thread _thread;
     private readonly ILogger _logger;
 
@@ -124,8 +124,7 @@ internal sealed class KafkaConsumerLoop : IDisposable
             }
             catch (Exception) when (_stop.IsCancellationRequested)
             {
-                // Stopping: Dispose gave up waiting (a poll or commit hung on a dead broker) and closed the consumer
-                // under this thread. An exception escaping here would take the whole process down.
+                // Stopping: an exception escaping here would take the whole process down.
                 break;
             }
         }
@@ -137,6 +136,12 @@ internal sealed class KafkaConsumerLoop : IDisposable
         {
             _logger.LogDebug(ex, "Kafka poll loop: a command failed while stopping");
         }
+        // The consumer is closed and destroyed here, on the thread that calls it, never under it: destroying a librdkafka
+        // handle while this thread is inside a poll or a commit is a use-after-free that kills the process (it did, in CI,
+        // when a loaded machine made Dispose give up waiting).
+        try { _consumer.Close(); } catch (KafkaException) { /* leaving the group is best effort */ }
+        catch (Exception ex) { _logger.LogDebug(ex, "Kafka poll loop: closing the consumer failed"); }
+        _consumer.Dispose();
     }
 
     /// <summary>
@@ -163,13 +168,15 @@ internal sealed class KafkaConsumerLoop : IDisposable
     /// <summary>Whether a buffer may be paused (set by the poll thread when it pauses one; cleared when none is).</summary>
     private bool _anyPaused;
 
+    /// <summary>
+    /// Stops the poll thread, which closes the consumer (leaving the group) on its way out. A thread still inside a call
+    /// after the wait (a commit hung on a dead broker) is left to finish it and close the consumer then.
+    /// </summary>
     public void Dispose()
     {
         if (_stop.IsCancellationRequested) return;
         _stop.Cancel();
-        _thread.Join(TimeSpan.FromSeconds(10));
-        try { _consumer.Close(); } catch (KafkaException) { }
-        _consumer.Dispose();
-        _stop.Dispose();
+        if (!_thread.Join(TimeSpan.FromSeconds(30)))
+            _logger.LogWarning("Kafka poll thread {Thread} still busy after 30 s; it closes its consumer when its call returns", _thread.Name);
     }
 }
