@@ -4,6 +4,7 @@ using Bench;
 //   dotnet run -c Release --project Bench -- pipeline [--turns N] [--sessions S] [--raw M]
 //   dotnet run -c Release --project Bench -- latency [--rate 200] [--seconds 20] [--model-ms 50] [--warm-seconds 5] [--hops]
 //   dotnet run -c Release --project Bench -- idle [--seconds 20]
+//   dotnet run -c Release --project Bench -- embed [--texts 800]   (the embedding model's cost per text by batch size and callers)
 //   dotnet run -c Release --project Bench -- tiers [--slots 4] [--call-ms 200] [--seconds 15] [--enterprise-rps 3] [--pro-rps 3]
 //   dotnet run -c Release --project Bench -- drill [--kills 20] [--store redis|postgres] [--silos 3] [--rate 4] [--every-ms 4000] [--seed N]
 //   dotnet run -c Release --project Bench -- eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json [--threshold T]] [--chain input|output] [--weights FILE]
@@ -17,6 +18,7 @@ return args.FirstOrDefault() switch
     "pipeline" => await PipelineBench.RunAsync(args[1..]),
     "latency" => await LatencyBench.RunAsync(args[1..]),
     "idle" => await IdleBench.RunAsync(args[1..]),
+    "embed" => await EmbedBench.RunAsync(args[1..]),
     "tiers" => await TiersBench.RunAsync(args[1..]),
     "drill" => await Bench.Drill.DrillBench.RunAsync(args[1..]),
     "eval" => await GuardrailEval.RunAsync(args[1..]),
@@ -33,6 +35,7 @@ static int Usage()
     Console.Error.WriteLine("usage: dotnet run -c Release --project Bench -- pipeline [--turns 2000] [--sessions 500] [--raw 50000]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- latency [--rate 200] [--seconds 20] [--model-ms 50] [--warm-seconds 5] [--hops]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- idle [--seconds 20]");
+    Console.Error.WriteLine("       dotnet run -c Release --project Bench -- embed [--texts 800]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- tiers [--slots 4] [--call-ms 200] [--seconds 15] [--enterprise-rps 3] [--pro-rps 3]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- drill [--kills 20] [--store redis|postgres] [--silos 3] [--rate 4] [--every-ms 4000] [--seed N]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- eval --cases FILE.jsonl [--tenant ID] [--topics FILE.json] [--chain input|output]");
