@@ -20,6 +20,9 @@ public sealed class AvailabilityTests
             ["Marketing:Availability:Url"] = url,
             ["Marketing:Availability:Retries"] = retries.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Marketing:Availability:RetryDelay"] = "00:00:00.010",
+            // Generous per attempt (the loopback API answers at once): on a loaded machine 2 s once ran out before the
+            // first answer came back, and the retries under test never ran.
+            ["Marketing:Availability:Timeout"] = "00:00:10",
             ["Marketing:Availability:BreakerMinimumCalls"] = breakerCalls.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Marketing:Availability:BreakFor"] = "00:01:00",
         }).Build());
