@@ -31,9 +31,40 @@ public sealed class TextEmbedder(IEmbeddingGenerator<string, Embedding<float>> g
         _ => throw new InvalidOperationException($"Guardrails:Embeddings:Provider '{options.Provider}' is not one of minilm, ollama, openai."),
     };
 
-    public async Task<float[]> EmbedAsync(string text, CancellationToken cancellationToken = default) =>
-        (await EmbedManyAsync([text], cancellationToken))[0];
+    /// <summary>
+    /// One text's vector. The same text is embedded once per <see cref="RecentCapacity"/> distinct texts: a turn's
+    /// message is read by the input guardrail and again by the offline model, and short messages ("thanks", "hello")
+    /// recur across conversations. Vectors are never changed by their readers.
+    /// </summary>
+    public async Task<float[]> EmbedAsync(string text, CancellationToken cancellationToken = default)
+    {
+        if (_recent.TryGetValue(text, out var known))
+        {
+            Interlocked.Increment(ref _reused);
+            return known;
+        }
+        var vector = (await EmbedManyAsync([text], cancellationToken))[0];
+        Remember(text, vector);
+        return vector;
+    }
 
+    /// <summary>How many distinct recent texts keep their vectors (about 1.5 KB each).</summary>
+    public const int RecentCapacity = 4096;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, float[]> _recent = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _recentOrder = new();
+    private long _embedded;
+    private long _reused;
+
+    /// <summary>Texts the model embedded, and single texts answered from the recent ones (benches, diagnostics).</summary>
+    public (long Embedded, long Reused) Counts => (Interlocked.Read(ref _embedded), Interlocked.Read(ref _reused));
+
+    private void Remember(string text, float[] vector)
+    {
+        if (text.Length > 2048 || !_recent.TryAdd(text, vector)) return; // long texts rarely recur
+        _recentOrder.Enqueue(text);
+        while (_recentOrder.Count > RecentCapacity && _recentOrder.TryDequeue(out var oldest)) _recent.TryRemove(oldest, out _);
+    }
 
 
     /// <summary>Embeds in batches of <see cref="BatchSize"/>, each under the deadline (a policy's examples, a training set).</summary>
@@ -66,6 +97,7 @@ public sealed class TextEmbedder(IEmbeddingGenerator<string, Embedding<float>> g
         {
             throw new EmbeddingUnavailableException($"the embedding model ({modelName}) failed: {ex.Message}", ex);
         }
+        Interlocked.Add(ref _embedded, texts.Count);
         if (result.Count != texts.Count)
             throw new EmbeddingUnavailableException($"the embedding model ({modelName}) returned {result.Count} vectors for {texts.Count} texts");
         var vectors = new float[texts.Count][];
