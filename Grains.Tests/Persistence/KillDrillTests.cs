@@ -8,6 +8,7 @@ namespace Grains.Tests.Persistence;
 /// portal), SIGKILL of random silos while customers chat and a moderator approves, on Redis and on PostgreSQL.
 /// Reads the bench's last line; a lost turn, an answer shown twice or a lost approval fails the test.
 /// </summary>
+[Collection(KillDrillCollection.Name)]
 public sealed partial class KillDrillTests
 {
     [Theory]
@@ -62,4 +63,14 @@ public sealed partial class KillDrillTests
         var dll = Path.GetFullPath(Path.Combine(bin, "..", "..", "..", "..", "Bench", "bin", configuration, framework, "Bench.dll"));
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing: build the solution (./test.sh does) before running this test", dll);
     }
+}
+
+/// <summary>
+/// The kill drills run alone, after the other tests: their five processes take both cores, and tests that ran beside
+/// them starved (an audit index more than 30 s behind, a drill of 5¾ minutes).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class KillDrillCollection
+{
+    public const string Name = "kill drills";
 }

@@ -146,9 +146,16 @@ public sealed partial class TriggerRunner(
             // added or resumed meanwhile starts at once.
             var leaving = Task.Run(() =>
             {
-                consumer.Dispose();
-                PendingReports.Add((consumer.Id, consumer.TakeDelta()));
-                Stopped(logger, consumer.Id);
+                try
+                {
+                    consumer.Dispose();
+                    PendingReports.Add((consumer.Id, consumer.TakeDelta()));
+                    Stopped(logger, consumer.Id);
+                }
+                catch (Exception ex)
+                {
+                    StopFailed(logger, ex, consumer.Id); // never faults: the silo's stop waits for these tasks
+                }
             });
             lock (_leaving)
             {
@@ -203,6 +210,9 @@ public sealed partial class TriggerRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trigger {Id} stopped on this silo")]
     private static partial void Stopped(ILogger logger, string id);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Trigger {Id}: its consumer did not stop cleanly")]
+    private static partial void StopFailed(ILogger logger, Exception ex, string id);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Triggers: could not read the registry; trying again")]
     private static partial void RefreshFailed(ILogger logger, Exception ex);
