@@ -7,7 +7,7 @@ namespace Bench;
 
 /// <summary>
 /// What one message costs the in-process embedding model, by batch size and by concurrent callers: the figure that
-/// bounds the pipeline's turns per core (two encodes per turn, one per guardrail chain). Texts are the bench's
+/// bounds the pipeline's turns per core (one or two texts per turn: the message, and an answer not seen lately). Texts are the bench's
 /// labelled sets (customer messages and assistant answers), encoded in the order they come.
 /// </summary>
 internal static class EmbedBench
@@ -17,15 +17,13 @@ internal static class EmbedBench
         var texts = BenchTexts(BenchArgs.Int(args, "--texts", 800));
         var generator = new MiniLmEmbeddingGenerator(threads: 1);
         Console.WriteLine($"{texts.Count} texts, mean {texts.Average(t => t.Length):0} characters; {Environment.ProcessorCount} cores");
-        string? last = null;
         foreach (var callers in new[] { 1, Environment.ProcessorCount })
         foreach (var batch in new[] { 1, 2, 4, 8, 16 })
         {
             var elapsed = await TimeAsync(generator, texts, batch, callers);
             var perText = elapsed.TotalMilliseconds / texts.Count;
             var rate = texts.Count / elapsed.TotalSeconds;
-            last = string.Create(CultureInfo.InvariantCulture, $"callers={callers} batch={batch} ms_per_text={perText:0.00} texts_per_s={rate:0}");
-            Console.WriteLine(last);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"callers={callers} batch={batch} ms_per_text={perText:0.00} texts_per_s={rate:0}"));
         }
         return 0;
     }
