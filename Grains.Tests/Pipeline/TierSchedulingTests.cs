@@ -326,9 +326,43 @@ public sealed class TierClusterLimitTests(TierClusterLimitCluster tiers) : IClas
             await Eventually.True(async () => (await chat.View())!.Lines.Any(l => l.TurnId == turn && l.Role == Speaker.Assistant && l.Status == LineStatus.Answered), $"turn {turn} is answered");
             Assert.Single((await chat.View())!.Lines, l => l.TurnId == turn && l.Role == Speaker.Assistant);
         }
-        var view = await tiers.Client.GetGrain<IModelCapacityGrain>(0).View();
-        Assert.Equal(2, view.Single().Limit);
-        Assert.Equal(2, view.Single().Parts.Count);
+        var view = (await tiers.Client.GetGrain<IModelCapacityGrain>(0).View()).Single(v => v.Backend == "default");
+        Assert.Equal(2, view.Limit);
+        Assert.Equal(2, view.Parts.Count);
+    }
+
+    [Fact]
+    public async Task A_silo_that_is_slow_to_report_keeps_its_part_and_only_a_dead_silos_part_is_given_to_the_others()
+    {
+        // Reports for a backend of its own ("drill"), made for the cluster's two live silos, so that the silos' own
+        // reporters (which report "default") do not interfere.
+        var capacity = tiers.Client.GetGrain<IModelCapacityGrain>(0);
+        var live = tiers.Cluster.Silos.Select(s => s.SiloAddress.ToParsableString()).ToArray();
+        async Task<int> ReportAsync(string silo, int enforced, int inFlight, int queued) =>
+            (await capacity.Report(silo, [new BackendDemand("drill", 4, 0, enforced, inFlight, queued)])).Single().Concurrency;
+
+        // The first live silo gets busy and the other confirms each smaller part it is told, until the busy one has
+        // the whole backend and runs 4 calls with it.
+        int busy = 0, quiet = 0;
+        for (var round = 0; round < 5 && busy < 4; round++)
+        {
+            quiet = await ReportAsync(live[1], quiet, 0, 0);
+            busy = await ReportAsync(live[0], busy, busy, 8 - busy);
+        }
+        Assert.Equal(4, busy);
+        Assert.Equal(4, await ReportAsync(live[0], 4, 4, 4));
+
+        // Then it goes quiet for minutes (a long pause, a loaded machine) while the other silo gets busy: its part is
+        // not given away, because its calls may still be running. (Before, 3 s of silence gave it away.)
+        tiers.Clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(0, await ReportAsync(live[1], 0, 0, 8));
+        Assert.Equal(4, (await capacity.View()).Single(v => v.Backend == "drill").Parts[live[0]]);
+
+        // Only a silo the cluster declared dead, or one the membership table does not know and silent for long, is gone.
+        Assert.True(ModelCapacityGrain.IsGone(SiloStatus.Dead, TimeSpan.Zero), "a silo declared dead is gone at once");
+        Assert.False(ModelCapacityGrain.IsGone(SiloStatus.Active, TimeSpan.FromHours(1)), "a live silo is never gone for silence alone");
+        Assert.False(ModelCapacityGrain.IsGone(SiloStatus.None, ModelCapacityGrain.UnknownSiloExpiry / 2), "an unknown silo that reported lately is kept");
+        Assert.True(ModelCapacityGrain.IsGone(SiloStatus.None, ModelCapacityGrain.UnknownSiloExpiry * 2), "an unknown silo silent for long is gone");
     }
 }
 

@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 
 namespace Grains.Scheduling;
@@ -24,10 +25,11 @@ public interface IModelCapacityGrain : IGrainWithIntegerKey
     [ResponseTimeout(Hosting.CallTimeouts.Report)] [Alias("view"), ReadOnly] Task<IReadOnlyList<BackendCapacityView>> View();
 }
 
-public sealed class ModelCapacityGrain(TimeProvider time, IClusterMembershipService membership) : Grain, IModelCapacityGrain
+public sealed class ModelCapacityGrain(
+    [FromKeyedServices(PlatformClock.Key)] TimeProvider time, IClusterMembershipService membership) : Grain, IModelCapacityGrain
 {
-    /// <summary>A silo not heard of for this long is gone: its part returns to the others (its process died with its calls).</summary>
-    public static readonly TimeSpan SiloExpiry = TimeSpan.FromSeconds(3);
+    /// <summary>A silo the membership table does not know (never saw, or long removed), unheard of for this long, is gone.</summary>
+    public static readonly TimeSpan UnknownSiloExpiry = TimeSpan.FromMinutes(1);
 
     private readonly Dictionary<string, Dictionary<string, (SiloCapacity Silo, DateTimeOffset At)>> _backends = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _limits = new(StringComparer.Ordinal);
@@ -47,7 +49,7 @@ public sealed class ModelCapacityGrain(TimeProvider time, IClusterMembershipServ
         foreach (var demand in backends)
         {
             if (!_backends.TryGetValue(demand.Backend, out var silos)) _backends[demand.Backend] = silos = new(StringComparer.Ordinal);
-            foreach (var gone in silos.Where(s => now - s.Value.At > SiloExpiry).Select(s => s.Key).ToList()) silos.Remove(gone);
+            foreach (var gone in silos.Where(s => Gone(s.Key, s.Value.At, now)).Select(s => s.Key).ToList()) silos.Remove(gone);
             var granted = silos.TryGetValue(silo, out var known) ? known.Silo.Granted : 0;
             silos[silo] = (new SiloCapacity(silo, demand.Enforced, granted, demand.InFlight, demand.Queued), now);
             var part = CapacityAllocation.GrantFor(silo, demand.Limit, silos.Values.Select(s => s.Silo).ToList(), growing);
@@ -63,9 +65,21 @@ public sealed class ModelCapacityGrain(TimeProvider time, IClusterMembershipServ
         var now = time.GetUtcNow();
         return Task.FromResult<IReadOnlyList<BackendCapacityView>>(_backends.Select(b =>
         {
-            var live = b.Value.Values.Where(s => now - s.At <= SiloExpiry).Select(s => s.Silo).ToList();
+            var live = b.Value.Where(s => !Gone(s.Key, s.Value.At, now)).Select(s => s.Value.Silo).ToList();
             return new BackendCapacityView(b.Key, _limits.GetValueOrDefault(b.Key), live.Sum(s => s.InFlight), live.Sum(s => s.Queued),
                 live.ToDictionary(s => s.Silo, s => s.Granted));
         }).OrderBy(v => v.Backend, StringComparer.Ordinal).ToList());
     }
+
+    /// <summary>
+    /// A silo's part returns to the others only once the cluster has declared the silo dead (its calls died with its
+    /// process). A silo that is only slow to report (a long pause, a loaded machine) keeps its part however long:
+    /// it may be running calls with it, and handing it out again would let the backend see more than its limit.
+    /// </summary>
+    private bool Gone(string silo, DateTimeOffset lastHeard, DateTimeOffset now) =>
+        IsGone(membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(silo)), now - lastHeard);
+
+    /// <summary>The rule, apart from membership: dead, or unknown to the membership table and long silent.</summary>
+    public static bool IsGone(SiloStatus status, TimeSpan silentFor) =>
+        status == SiloStatus.Dead || (status == SiloStatus.None && silentFor > UnknownSiloExpiry);
 }
