@@ -53,6 +53,13 @@ public sealed class KafkaStreamOptions
     public TimeSpan ReceiveWait { get; set; } = TimeSpan.Zero;
 
     /// <summary>
+    /// How long the brokers may hold a fetch that finds no data (<c>fetch.wait.max.ms</c>). Unset: by the kind of
+    /// cluster (<see cref="Providers.KafkaClientConfig.FetchWaitOf"/>): 500 ms on a broker, which answers as soon as data
+    /// arrives, and 10 ms on librdkafka's mock cluster, which answers only when the wait is over.
+    /// </summary>
+    public TimeSpan? FetchWait { get; set; }
+
+    /// <summary>
     /// Raw librdkafka settings for producer, consumer and admin clients: SASL/SSL
     /// (<c>security.protocol</c>, <c>sasl.mechanism</c>, <c>sasl.username</c>...), timeouts, etc.
     /// </summary>

@@ -4,8 +4,8 @@ using Confluent.Kafka;
 namespace Streaming.Kafka.Embedded;
 
 /// <summary>
-/// Loads the librdkafka that ships inside Confluent.Kafka and binds the few mock-cluster functions
-/// that Confluent.Kafka does not expose. Both must use the same native image, so we pick the file,
+/// Loads the librdkafka that ships inside Confluent.Kafka and binds the few functions that
+/// Confluent.Kafka does not expose (the mock cluster's, and the cluster id). Both must use the same native image, so we pick the file,
 /// hand it to <see cref="Library.Load(string)"/> and resolve our symbols from that same handle.
 /// </summary>
 internal static unsafe class LibrdkafkaNative
@@ -23,6 +23,9 @@ internal static unsafe class LibrdkafkaNative
     public static delegate* unmanaged<nint, nint> MockClusterBootstraps;
     public static delegate* unmanaged<nint, void> MockClusterDestroy;
     public static delegate* unmanaged<nint, byte*, int, int, int> MockTopicCreate;
+    public static delegate* unmanaged<nint, void> ConfDestroy;
+    public static delegate* unmanaged<nint, int, nint> ClusterId;
+    public static delegate* unmanaged<nint, nint, void> MemFree;
 
     public static void EnsureLoaded()
     {
@@ -41,6 +44,9 @@ internal static unsafe class LibrdkafkaNative
             MockClusterBootstraps = (delegate* unmanaged<nint, nint>)Export("rd_kafka_mock_cluster_bootstraps");
             MockClusterDestroy = (delegate* unmanaged<nint, void>)Export("rd_kafka_mock_cluster_destroy");
             MockTopicCreate = (delegate* unmanaged<nint, byte*, int, int, int>)Export("rd_kafka_mock_topic_create");
+            ConfDestroy = (delegate* unmanaged<nint, void>)Export("rd_kafka_conf_destroy");
+            ClusterId = (delegate* unmanaged<nint, int, nint>)Export("rd_kafka_clusterid");
+            MemFree = (delegate* unmanaged<nint, nint, void>)Export("rd_kafka_mem_free");
         }
     }
 

@@ -22,7 +22,6 @@ public sealed class KafkaAdapterFactory : IQueueAdapterFactory
     private readonly TimeProvider _time;
     private readonly IQueueAdapterCache _cache;
     private readonly Lazy<KafkaQueueMapper> _mapper;
-    private readonly Lazy<KafkaConsumerLoop> _consumer;
     private readonly DeadLetterWriter _deadLetters;
     private readonly ConcurrentDictionary<QueueId, KafkaQueueAdapterReceiver> _receivers = new();
     private readonly CancellationToken _hostStopping;
@@ -44,12 +43,6 @@ public sealed class KafkaAdapterFactory : IQueueAdapterFactory
             var partitions = pool.DiscoverAsync(options, [.. options.ConsumedTopics, options.DeadLetterTopic]).GetAwaiter().GetResult();
             return new KafkaQueueMapper(name, options, partitions);
         });
-        _consumer = new Lazy<KafkaConsumerLoop>(() =>
-        {
-            var loop = new KafkaConsumerLoop(name, options, options.ConsumerGroupId ?? name, loggerFactory.CreateLogger<KafkaConsumerLoop>());
-            pool.OwnUntilDisposed(loop);
-            return loop;
-        });
     }
 
     public static KafkaAdapterFactory Create(IServiceProvider services, string name) =>
@@ -69,8 +62,8 @@ public sealed class KafkaAdapterFactory : IQueueAdapterFactory
 
     private KafkaQueueAdapterReceiver CreateReceiver(QueueId queue)
     {
-        var receiver = new KafkaQueueAdapterReceiver(queue, _mapper.Value.PartitionOf(queue), _options, () => _consumer.Value,
-            _deadLetters, _time, _loggerFactory.CreateLogger<KafkaQueueAdapterReceiver>());
+        var receiver = new KafkaQueueAdapterReceiver(queue, _mapper.Value.PartitionOf(queue), _options,
+            _pool.Fetchers(_options), _pool.GroupOffsets(_options), _options.ConsumerGroupId ?? _name, _deadLetters, _time, _loggerFactory.CreateLogger<KafkaQueueAdapterReceiver>());
         _receivers[queue] = receiver;
         return receiver;
     }

@@ -7,8 +7,10 @@ using Microsoft.Extensions.Logging;
 namespace Streaming.Kafka.Providers;
 
 /// <summary>
-/// One idempotent producer and one admin client per cluster per host, shared by every provider
-/// (librdkafka clients are heavy: threads and sockets per broker). Also caches partition counts.
+/// Per cluster per host, shared by every provider (librdkafka clients are heavy: threads and sockets per broker, and
+/// a consumer fetches from every broker all the time): one idempotent producer, one admin client (which also commits
+/// the providers' offsets, <see cref="KafkaGroupOffsets"/>), and the fetching consumers (<see cref="KafkaFetchers"/>).
+/// Also caches partition counts.
 /// </summary>
 public sealed class KafkaClientPool(ILoggerFactory loggerFactory, IKafkaTopicCreator? topicCreator = null) : IDisposable
 {
@@ -16,6 +18,10 @@ public sealed class KafkaClientPool(ILoggerFactory loggerFactory, IKafkaTopicCre
     private readonly ILogger _logger = loggerFactory.CreateLogger<KafkaClientPool>();
 
     public IProducer<byte[], byte[]> Producer(KafkaStreamOptions options) => Get(options).Producer.Value;
+
+    internal KafkaFetchers Fetchers(KafkaStreamOptions options) => Get(options).Fetchers.Value;
+
+    internal KafkaGroupOffsets GroupOffsets(KafkaStreamOptions options) => Get(options).Offsets;
 
     /// <summary>Partition count of a topic, creating the topic when allowed.</summary>
     public async Task<int> PartitionCountAsync(KafkaStreamOptions options, string topic, CancellationToken ct = default)
@@ -98,18 +104,13 @@ public sealed class KafkaClientPool(ILoggerFactory loggerFactory, IKafkaTopicCre
 
     private Cluster Get(KafkaStreamOptions options)
     {
-        var key = options.BootstrapServers + "|" + string.Join(";", options.ClientSettings.OrderBy(kv => kv.Key).Select(kv => kv.Key + "=" + kv.Value));
-        return _clusters.GetOrAdd(key, _ => new Lazy<Cluster>(() => new Cluster(options, _logger))).Value;
+        var key = options.BootstrapServers + "|" + options.FetchWait + "|" + string.Join(";", options.ClientSettings.OrderBy(kv => kv.Key).Select(kv => kv.Key + "=" + kv.Value));
+        return _clusters.GetOrAdd(key, _ => new Lazy<Cluster>(() => new Cluster(options, loggerFactory, _logger))).Value;
     }
 
-    private readonly ConcurrentBag<IDisposable> _owned = [];
-
-    /// <summary>Consumers are disposed with the pool, before its producers, at host shutdown.</summary>
-    internal void OwnUntilDisposed(IDisposable disposable) => _owned.Add(disposable);
-
+    /// <summary>At host shutdown: the consumers first (their poll threads close them), then the producers.</summary>
     public void Dispose()
     {
-        while (_owned.TryTake(out var owned)) owned.Dispose();
         foreach (var c in _clusters.Values.Where(c => c.IsValueCreated)) c.Value.Dispose();
         _clusters.Clear();
     }
@@ -119,8 +120,10 @@ public sealed class KafkaClientPool(ILoggerFactory loggerFactory, IKafkaTopicCre
         public readonly ConcurrentDictionary<string, int> Partitions = new();
         public readonly Lazy<IProducer<byte[], byte[]>> Producer;
         public readonly Lazy<IAdminClient> Admin;
+        public readonly Lazy<KafkaFetchers> Fetchers;
+        public readonly KafkaGroupOffsets Offsets;
 
-        public Cluster(KafkaStreamOptions options, ILogger logger)
+        public Cluster(KafkaStreamOptions options, ILoggerFactory loggers, ILogger logger)
         {
             Producer = new(() => new ProducerBuilder<byte[], byte[]>(KafkaClientConfig.Producer(options))
                 .SetLogHandler((_, m) => KafkaClientConfig.Log(logger, m))
@@ -129,10 +132,13 @@ public sealed class KafkaClientPool(ILoggerFactory loggerFactory, IKafkaTopicCre
             Admin = new(() => new AdminClientBuilder(KafkaClientConfig.Admin(options))
                 .SetLogHandler((_, m) => KafkaClientConfig.Log(logger, m))
                 .Build());
+            Fetchers = new(() => new KafkaFetchers(options, KafkaClientConfig.FetchWaitOf(options, logger), loggers));
+            Offsets = new KafkaGroupOffsets(() => Admin.Value, options.StartupTimeout);
         }
 
         public void Dispose()
         {
+            if (Fetchers.IsValueCreated) Fetchers.Value.Dispose();
             if (Producer.IsValueCreated)
             {
                 Producer.Value.Flush(TimeSpan.FromSeconds(10));
@@ -164,7 +170,10 @@ public static class KafkaClientConfig
         MessageTimeoutMs = (int)o.ProduceTimeout.TotalMilliseconds,
     };
 
-    public static ConsumerConfig Consumer(KafkaStreamOptions o, string groupId) => new(Common(o))
+    /// <summary>A consumer that waits <see cref="KafkaStreamOptions.FetchWait"/>, else the short wait (correct on any cluster).</summary>
+    public static ConsumerConfig Consumer(KafkaStreamOptions o, string groupId) => Consumer(o, groupId, o.FetchWait ?? MockFetchWait);
+
+    public static ConsumerConfig Consumer(KafkaStreamOptions o, string groupId, TimeSpan fetchWait) => new(Common(o))
     {
         GroupId = groupId,
         // Offsets are ours to commit, only after Orleans delivered the messages.
@@ -173,8 +182,35 @@ public static class KafkaClientConfig
         // A partition with no committed offset starts at the beginning: never skip what was written.
         AutoOffsetReset = AutoOffsetReset.Earliest,
         EnablePartitionEof = false,
-        FetchWaitMaxMs = 10,
+        FetchWaitMaxMs = (int)fetchWait.TotalMilliseconds,
     };
+
+    /// <summary>A broker answers a fetch as soon as data arrives: waiting long costs nothing (Kafka's default).</summary>
+    public static readonly TimeSpan BrokerFetchWait = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// librdkafka's mock cluster (the embedded default) answers an empty fetch only when the whole wait is over, even if
+    /// data arrives meanwhile: the wait is added to every hop, so it must be short.
+    /// </summary>
+    public static readonly TimeSpan MockFetchWait = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// <see cref="KafkaStreamOptions.FetchWait"/> when set, else by the kind of cluster (<see cref="IsMockCluster"/>).
+    /// When the cluster cannot be asked, the short wait: correct anywhere, only busier.
+    /// </summary>
+    public static TimeSpan FetchWaitOf(KafkaStreamOptions o, ILogger? logger = null)
+    {
+        if (o.FetchWait is { } set) return set;
+        var mock = IsMockCluster(o);
+        var wait = mock == false ? BrokerFetchWait : MockFetchWait;
+        logger?.LogInformation("Kafka at {Bootstrap} is {Kind}: fetches wait up to {Wait} ms for data", o.BootstrapServers,
+            mock switch { true => "librdkafka's mock cluster", false => "a broker", null => "of an unknown kind (no answer)" }, wait.TotalMilliseconds);
+        return wait;
+    }
+
+    /// <summary>Whether the cluster is librdkafka's mock cluster, which names itself <c>mockCluster…</c> in its metadata; null when it did not answer.</summary>
+    public static bool? IsMockCluster(KafkaStreamOptions o) =>
+        Embedded.KafkaClusterId.Read(Common(o), o.StartupTimeout) is { } id ? id.StartsWith("mockCluster", StringComparison.Ordinal) : null;
 
     public static AdminClientConfig Admin(KafkaStreamOptions o) => new(Common(o));
 

@@ -8,15 +8,17 @@ using Streaming.Kafka.Events;
 namespace Streaming.Kafka.Providers;
 
 /// <summary>
-/// Reads one (topic, partition) for Orleans. Hands over what the shared consumer buffered, sends
-/// unparseable messages to the dead-letter topic, and commits offsets only once Orleans has
-/// delivered everything below them (at-least-once across a crash or a rebalance).
+/// Reads one (topic, partition) for Orleans. Hands over what a shared fetching consumer buffered, sends
+/// unparseable messages to the dead-letter topic, and commits the provider's group offset only once
+/// Orleans has delivered everything below it (at-least-once across a crash or a rebalance).
 /// </summary>
 internal sealed partial class KafkaQueueAdapterReceiver(
     QueueId queue,
     KafkaTopicPartition partition,
     KafkaStreamOptions options,
-    Func<KafkaConsumerLoop> consumer,
+    KafkaFetchers fetchers,
+    KafkaGroupOffsets offsets,
+    string group,
     DeadLetterWriter deadLetters,
     TimeProvider time,
     ILogger logger) : IQueueAdapterReceiver
@@ -25,6 +27,7 @@ internal sealed partial class KafkaQueueAdapterReceiver(
     private readonly OffsetTracker _tracker = new();
     private readonly string? _namespace = options.NamespaceForTopic(partition.Topic);
     private static readonly TimeSpan RetryAttachEvery = TimeSpan.FromSeconds(1);
+    private KafkaFetchers.FetchSlot? _slot;
     private PartitionBuffer? _buffer;
     private long _lastCommitTicks;
     private long _lastAttachTicks;
@@ -58,7 +61,9 @@ internal sealed partial class KafkaQueueAdapterReceiver(
         _lastAttachTicks = time.GetTimestamp();
         try
         {
-            _buffer = await consumer().AttachAsync(Partition, options.MaxBufferedMessagesPerPartition, _initTimeout).WaitAsync(_initTimeout + _initTimeout).ConfigureAwait(false);
+            _slot ??= fetchers.Reserve(Partition);
+            var committed = await offsets.CommittedAsync(group, Partition).WaitAsync(_initTimeout + _initTimeout).ConfigureAwait(false);
+            _buffer = await _slot.AttachAsync(committed, options.MaxBufferedMessagesPerPartition, _initTimeout).WaitAsync(_initTimeout + _initTimeout).ConfigureAwait(false);
             _lastCommitTicks = time.GetTimestamp();
             LogAttached(Partition);
             return true;
@@ -150,7 +155,11 @@ internal sealed partial class KafkaQueueAdapterReceiver(
     {
         _shutDown = true;
         await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_buffer is null) return;
+        if (_buffer is null)
+        {
+            await ReleaseAsync().ConfigureAwait(false); // an attach that failed may still hold its consumer's partition
+            return;
+        }
         try
         {
             await CommitIfDueAsync(force: true).WaitAsync(timeout).ConfigureAwait(false);
@@ -162,9 +171,14 @@ internal sealed partial class KafkaQueueAdapterReceiver(
         finally
         {
             _buffer = null;
-            await consumer().DetachAsync(Partition).ConfigureAwait(false);
+            await ReleaseAsync().ConfigureAwait(false);
             LogDetached(Partition, _tracker.InFlight);
         }
+    }
+
+    private async Task ReleaseAsync()
+    {
+        if (Interlocked.Exchange(ref _slot, null) is { } slot) await slot.ReleaseAsync().ConfigureAwait(false);
     }
 
     private async Task CommitIfDueAsync(bool force)
@@ -173,7 +187,7 @@ internal sealed partial class KafkaQueueAdapterReceiver(
         if (_tracker.Committable() is not { } position) return;
         try
         {
-            await consumer().CommitAsync(Partition, position).ConfigureAwait(false);
+            await offsets.CommitAsync(group, Partition, position).ConfigureAwait(false);
             _tracker.MarkCommitted(position);
             _lastCommitTicks = time.GetTimestamp();
         }

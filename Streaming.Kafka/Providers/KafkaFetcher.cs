@@ -5,12 +5,14 @@ using Microsoft.Extensions.Logging;
 namespace Streaming.Kafka.Providers;
 
 /// <summary>
-/// One Kafka consumer per provider per silo, polled on a dedicated thread (never the thread pool).
-/// Partitions are assigned by hand as Orleans' balancer hands queues to this silo, starting at the
-/// group's committed offset (else the earliest). Fetched messages go to per-partition buffers; a
-/// full buffer pauses its partition. Every call into librdkafka happens on the poll thread.
+/// A Kafka consumer that only fetches, shared by every provider of a silo (<see cref="KafkaFetchers"/>), polled on a
+/// dedicated thread (never the thread pool). Partitions are assigned by hand as Orleans' balancer hands queues to this
+/// silo, at the offset the provider's group committed (else the earliest). Fetched messages go to per-partition
+/// buffers; a full buffer pauses its partition. It never commits: partitions are assigned, not subscribed, so a group
+/// only stores offsets, and <see cref="KafkaGroupOffsets"/> commits them for each provider's group. Every call into
+/// its librdkafka handle happens on the poll thread.
 /// </summary>
-internal sealed class KafkaConsumerLoop : IDisposable
+internal sealed class KafkaFetcher : IDisposable
 {
     private readonly IConsumer<byte[], byte[]> _consumer;
     private readonly ConcurrentDictionary<KafkaTopicPartition, PartitionBuffer> _buffers = new();
@@ -19,43 +21,38 @@ internal sealed class KafkaConsumerLoop : IDisposable
     private readonly Thread _thread;
     private readonly ILogger _logger;
 
-    public KafkaConsumerLoop(string providerName, KafkaStreamOptions options, string groupId, ILogger logger)
+    public KafkaFetcher(string name, KafkaStreamOptions options, TimeSpan fetchWait, ILogger logger)
     {
         _logger = logger;
-        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClientConfig.Consumer(options, groupId))
+        // A group id only because the client requires one: this consumer neither joins nor commits to it.
+        _consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClientConfig.Consumer(options, options.TopicPrefix + "orleans-fetch", fetchWait))
             .SetLogHandler((_, m) => KafkaClientConfig.Log(logger, m))
-            .SetErrorHandler((_, e) => logger.LogWarning("Kafka consumer of {Provider}: {Reason}", providerName, e.Reason))
+            .SetErrorHandler((_, e) => logger.LogWarning("Kafka consumer {Fetcher}: {Reason}", name, e.Reason))
             .Build();
-        _thread = new Thread(Run) { IsBackground = true, Name = $"kafka-poll-{providerName}" };
+        _thread = new Thread(Run) { IsBackground = true, Name = $"kafka-poll-{name}" };
         _thread.Start();
     }
 
     public int AssignedCount => _buffers.Count;
 
-    public Task<PartitionBuffer> AttachAsync(KafkaTopicPartition tp, int capacity, TimeSpan timeout) => OnPollThread(() =>
+    /// <summary>
+    /// Starts fetching <paramref name="tp"/> at <paramref name="committed"/> (the reading group's next offset), or at
+    /// the first offset still on the log when the group has none. Idempotent: a retried attach (after a timed-out
+    /// one) starts over.
+    /// </summary>
+    public Task<PartitionBuffer> AttachAsync(KafkaTopicPartition tp, long? committed, int capacity, TimeSpan timeout) => OnPollThread(() =>
     {
         var partition = new TopicPartition(tp.Topic, tp.Partition);
-        // Idempotent: a retried attach (after a timed-out one) starts over from the committed offset.
         if (_buffers.TryRemove(tp, out _)) _consumer.IncrementalUnassign([partition]);
         var buffer = new PartitionBuffer(tp, capacity);
-        var start = StartOffset(partition, timeout);
+        // Resolved here rather than through auto.offset.reset: librdkafka's mock cluster (the embedded default)
+        // answers "earliest" with a later offset while producers are writing, which skipped messages.
+        var start = committed is { } next ? new Offset(next) : new Offset(_consumer.QueryWatermarkOffsets(partition, timeout).Low.Value);
         _buffers[tp] = buffer;
         _consumer.IncrementalAssign([new TopicPartitionOffset(partition, start)]);
         _logger.LogDebug("Reading {Partition} from offset {Offset}", tp, start);
         return buffer;
     });
-
-    /// <summary>
-    /// The group's committed offset, else the first offset still on the log. Resolved explicitly
-    /// rather than through auto.offset.reset: librdkafka's mock cluster (the embedded default)
-    /// answers "earliest" with a later offset while producers are writing, which skipped messages.
-    /// </summary>
-    private Offset StartOffset(TopicPartition partition, TimeSpan timeout)
-    {
-        var committed = _consumer.Committed([partition], timeout).Single().Offset;
-        if (committed.Value >= 0) return committed;
-        return new Offset(_consumer.QueryWatermarkOffsets(partition, timeout).Low.Value);
-    }
 
     public Task DetachAsync(KafkaTopicPartition tp) => OnPollThread(() =>
     {
@@ -64,19 +61,12 @@ internal sealed class KafkaConsumerLoop : IDisposable
         return true;
     });
 
-    /// <summary>Commits "next offset to read" for a partition. Throws on failure: commits are never silently lost.</summary>
-    public Task CommitAsync(KafkaTopicPartition tp, long nextOffset) => OnPollThread(() =>
-    {
-        _consumer.Commit([new TopicPartitionOffset(tp.Topic, tp.Partition, nextOffset)]);
-        return true;
-    });
-
     private Task<T> OnPollThread<T>(Func<T> action)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (_stop.IsCancellationRequested)
         {
-            done.SetException(new ObjectDisposedException(nameof(KafkaConsumerLoop)));
+            done.SetException(new ObjectDisposedException(nameof(KafkaFetcher)));
             return done.Task;
         }
         _commands.Enqueue(() =>
@@ -137,9 +127,9 @@ internal sealed class KafkaConsumerLoop : IDisposable
             _logger.LogDebug(ex, "Kafka poll loop: a command failed while stopping");
         }
         // The consumer is closed and destroyed here, on the thread that calls it, never under it: destroying a librdkafka
-        // handle while this thread is inside a poll or a commit is a use-after-free that kills the process (it did, in CI,
+        // handle while this thread is inside a poll or a lookup is a use-after-free that kills the process (it did, in CI,
         // when a loaded machine made Dispose give up waiting).
-        try { _consumer.Close(); } catch (KafkaException) { /* leaving the group is best effort */ }
+        try { _consumer.Close(); } catch (KafkaException) { /* best effort: nothing to commit, no group to leave */ }
         catch (Exception ex) { _logger.LogDebug(ex, "Kafka poll loop: closing the consumer failed"); }
         _consumer.Dispose();
     }
@@ -169,8 +159,8 @@ internal sealed class KafkaConsumerLoop : IDisposable
     private bool _anyPaused;
 
     /// <summary>
-    /// Stops the poll thread, which closes the consumer (leaving the group) on its way out. A thread still inside a call
-    /// after the wait (a commit hung on a dead broker) is left to finish it and close the consumer then.
+    /// Stops the poll thread, which closes the consumer on its way out. A thread still inside a call after the wait (a
+    /// lookup hung on a dead broker) is left to finish it and close the consumer then.
     /// </summary>
     public void Dispose()
     {
