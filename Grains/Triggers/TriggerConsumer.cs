@@ -140,7 +140,7 @@ internal sealed partial class TriggerConsumer : IDisposable
             EnableAutoOffsetStore = false,
             // Offsets were committed when the trigger was created; this applies only to partitions added since.
             AutoOffsetReset = AutoOffsetReset.Earliest,
-            FetchWaitMaxMs = 10,
+            FetchWaitMaxMs = (int)_kafka.Pool.FetchWait(options).TotalMilliseconds, // short on the mock cluster, Kafka's default on a broker
             // How soon the group notices a silo that died without leaving (its partitions wait that long). librdkafka's mock
             // cluster also makes a member that joins an emptied group wait about this long.
             SessionTimeoutMs = (int)_options.SessionTimeout.TotalMilliseconds,

@@ -21,6 +21,9 @@ public sealed class KafkaClientPool(ILoggerFactory loggerFactory, IKafkaTopicCre
 
     internal KafkaFetchers Fetchers(KafkaStreamOptions options) => Get(options).Fetchers.Value;
 
+    /// <summary>How long a fetch may wait for data on this cluster (<see cref="KafkaClientConfig.FetchWaitOf"/>), found out once per cluster.</summary>
+    public TimeSpan FetchWait(KafkaStreamOptions options) => Get(options).FetchWait.Value;
+
     internal KafkaGroupOffsets GroupOffsets(KafkaStreamOptions options) => Get(options).Offsets;
 
     /// <summary>Partition count of a topic, creating the topic when allowed.</summary>
@@ -121,6 +124,7 @@ public sealed class KafkaClientPool(ILoggerFactory loggerFactory, IKafkaTopicCre
         public readonly Lazy<IProducer<byte[], byte[]>> Producer;
         public readonly Lazy<IAdminClient> Admin;
         public readonly Lazy<KafkaFetchers> Fetchers;
+        public readonly Lazy<TimeSpan> FetchWait;
         public readonly KafkaGroupOffsets Offsets;
 
         public Cluster(KafkaStreamOptions options, ILoggerFactory loggers, ILogger logger)
@@ -132,7 +136,8 @@ public sealed class KafkaClientPool(ILoggerFactory loggerFactory, IKafkaTopicCre
             Admin = new(() => new AdminClientBuilder(KafkaClientConfig.Admin(options))
                 .SetLogHandler((_, m) => KafkaClientConfig.Log(logger, m))
                 .Build());
-            Fetchers = new(() => new KafkaFetchers(options, KafkaClientConfig.FetchWaitOf(options, logger), loggers));
+            FetchWait = new(() => KafkaClientConfig.FetchWaitOf(options, logger));
+            Fetchers = new(() => new KafkaFetchers(options, FetchWait.Value, loggers));
             Offsets = new KafkaGroupOffsets(() => Admin.Value, options.StartupTimeout);
         }
 
