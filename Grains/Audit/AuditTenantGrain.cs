@@ -76,6 +76,7 @@ public sealed class AuditTenantGrain([PersistentState("audit-tenant", GrainStore
     private readonly Dictionary<int, List<AuditTurn>> _unsent = [];
     private readonly List<int> _dropped = [];
     private readonly HashSet<(string SessionId, string EventId)> _known = [];
+    private int _kept; // outcomes on all pages
     private Task? _writing;
     private Task? _next;
     private bool _migrated;
@@ -87,6 +88,7 @@ public sealed class AuditTenantGrain([PersistentState("audit-tenant", GrainStore
         var numbers = Enumerable.Range(state.State.FirstPage, state.State.PageCount).ToList();
         var pages = await Task.WhenAll(numbers.Select(n => PageGrain(n).Turns()));
         for (var i = 0; i < numbers.Count; i++) _pages.Add((numbers[i], [.. pages[i]]));
+        _kept = _pages.Sum(p => p.Turns.Count);
         foreach (var turn in _pages.SelectMany(p => p.Turns)) _known.Add((turn.SessionId, turn.EventId));
         // Stored before there were pages: moved into pages by the next write.
         if (state.State.Turns is { Count: > 0 } before)
@@ -112,11 +114,13 @@ public sealed class AuditTenantGrain([PersistentState("audit-tenant", GrainStore
             _pages.Add((_pages.Count == 0 ? state.State.FirstPage + state.State.PageCount : _pages[^1].Number + 1, []));
         var (number, turns) = _pages[^1];
         turns.Add(turn);
+        _kept++;
         if (!_unsent.TryGetValue(number, out var unsent)) _unsent[number] = unsent = [];
         unsent.Add(turn);
         // The oldest page goes whole once the others hold the capacity.
-        while (_pages.Count > 1 && _pages.Skip(1).Sum(p => p.Turns.Count) >= Capacity)
+        while (_pages.Count > 1 && _kept - _pages[0].Turns.Count >= Capacity)
         {
+            _kept -= _pages[0].Turns.Count;
             foreach (var old in _pages[0].Turns) _known.Remove((old.SessionId, old.EventId));
             _unsent.Remove(_pages[0].Number);
             _dropped.Add(_pages[0].Number);

@@ -20,13 +20,15 @@ public interface IAuditTenantPageGrain : IGrainWithStringKey
 public sealed class AuditTenantPageGrain([PersistentState("audit-tenant-page", GrainStores.Audit)] IPersistentState<AuditTenantPage> state)
     : Grain, IAuditTenantPageGrain
 {
+    private HashSet<(string SessionId, string EventId)>? _known;
+
     public async Task Append(IReadOnlyList<AuditTurn> turns)
     {
-        var known = state.State.Turns.Select(t => (t.SessionId, t.EventId)).ToHashSet();
-        var added = turns.Where(t => known.Add((t.SessionId, t.EventId))).ToList();
+        _known ??= state.State.Turns.Select(t => (t.SessionId, t.EventId)).ToHashSet();
+        var added = turns.Where(t => _known.Add((t.SessionId, t.EventId))).ToList();
         if (added.Count == 0) return;
         state.State.Turns.AddRange(added);
-        await state.WriteOrDropAsync(this);
+        await state.WriteOrDropAsync(this); // on failure the activation goes, and with it this set
     }
 
     public Task<IReadOnlyList<AuditTurn>> Turns() => Task.FromResult<IReadOnlyList<AuditTurn>>([.. state.State.Turns]);

@@ -107,15 +107,8 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
 
     private static void Set(nint conf, string key, string value)
     {
-        var k = Encoding.UTF8.GetBytes(key + "\0");
-        var v = Encoding.UTF8.GetBytes(value + "\0");
-        var errstr = stackalloc byte[256];
-        fixed (byte* pk = k)
-        fixed (byte* pv = v)
-        {
-            if (LibrdkafkaNative.ConfSet(conf, pk, pv, errstr, 256) != 0)
-                throw new InvalidOperationException($"librdkafka rejected {key}={value}: " + Marshal.PtrToStringUTF8((nint)errstr));
-        }
+        if (!LibrdkafkaNative.TrySet(conf, key, value, out var error))
+            throw new InvalidOperationException($"librdkafka rejected {key}={value}: " + error);
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace Streaming.Kafka.Embedded;
 
@@ -14,15 +13,15 @@ public static unsafe class KafkaClusterId
     {
         LibrdkafkaNative.EnsureLoaded();
         var conf = LibrdkafkaNative.ConfNew();
-        var errstr = stackalloc byte[512];
         foreach (var (key, value) in settings.Append(new("log_level", "3")))
         {
-            if (!Set(conf, key, value, errstr))
+            if (!LibrdkafkaNative.TrySet(conf, key, value, out _))
             {
                 LibrdkafkaNative.ConfDestroy(conf);
                 return null;
             }
         }
+        var errstr = stackalloc byte[512];
         var rk = LibrdkafkaNative.KafkaNew(0 /* RD_KAFKA_PRODUCER */, conf, errstr, 512);
         if (rk == 0)
         {
@@ -40,14 +39,5 @@ public static unsafe class KafkaClusterId
         {
             LibrdkafkaNative.KafkaDestroy(rk);
         }
-    }
-
-    private static bool Set(nint conf, string key, string value, byte* errstr)
-    {
-        var k = Encoding.UTF8.GetBytes(key + "\0");
-        var v = Encoding.UTF8.GetBytes(value + "\0");
-        fixed (byte* pk = k)
-        fixed (byte* pv = v)
-            return LibrdkafkaNative.ConfSet(conf, pk, pv, errstr, 512) == 0;
     }
 }

@@ -67,6 +67,21 @@ internal static unsafe class LibrdkafkaNative
 
     private static nint Export(string name) => NativeLibrary.GetExport(_handle, name);
 
+    /// <summary>Sets one property of a librdkafka configuration; false with librdkafka's reason when it refuses it.</summary>
+    public static bool TrySet(nint conf, string key, string value, out string? error)
+    {
+        var k = System.Text.Encoding.UTF8.GetBytes(key + "\0");
+        var v = System.Text.Encoding.UTF8.GetBytes(value + "\0");
+        var errstr = stackalloc byte[512];
+        fixed (byte* pk = k)
+        fixed (byte* pv = v)
+        {
+            var ok = ConfSet(conf, pk, pv, errstr, 512) == 0;
+            error = ok ? null : Marshal.PtrToStringUTF8((nint)errstr);
+            return ok;
+        }
+    }
+
     /// <summary>
     /// The default Linux build wants libsasl2.so.3, which Debian 12 lacks; the centos8 build of the
     /// same version has no such dependency. Try them in Confluent.Kafka's own order of preference.

@@ -33,8 +33,6 @@ internal sealed class KafkaFetcher : IDisposable
         _thread.Start();
     }
 
-    public int AssignedCount => _buffers.Count;
-
     /// <summary>
     /// Starts fetching <paramref name="tp"/> at <paramref name="committed"/> (the reading group's next offset), or at
     /// the first offset still on the log when the group has none. Idempotent: a retried attach (after a timed-out

@@ -16,7 +16,7 @@ internal sealed class KafkaFetchers(KafkaStreamOptions options, TimeSpan fetchWa
     private readonly Dictionary<KafkaTopicPartition, HashSet<int>> _taken = [];
     private bool _disposed;
 
-    /// <summary>Consumers created so far (for tests and the operations page).</summary>
+    /// <summary>Consumers created so far.</summary>
     public int Count { get { lock (_gate) return _fetchers.Count; } }
 
     /// <summary>A consumer on which <paramref name="tp"/> is free, held for the caller until <see cref="FetchSlot.ReleaseAsync"/>.</summary>
