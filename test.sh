@@ -42,9 +42,11 @@ for project in Grains.Tests Portal.Tests; do
     echo "test.sh: running $project"
     log="$results/$project.log"
     # --blame-crash: a test host that dies leaves a dump and the sequence of tests it ran, named in the log.
+    # --blame-hang-timeout: above the longest test's own deadline (a kill drill's 9 minutes: its silos may wait 3 min
+    # for a delivery to a killed silo's grain); at 5 min it killed a slow drill that was still draining.
     dotnet test "$project" -c Release --no-build -nologo \
         --logger "trx;LogFileName=$project.trx" --results-directory "$results" \
-        --blame-hang-timeout 5m --blame-crash 2>&1 | tee "$log" || status=1
+        --blame-hang-timeout 10m --blame-crash 2>&1 | tee "$log" || status=1
     if grep -q "Test host process crashed" "$log"; then
         crashed=$((crashed + 1)); status=1
         echo "test.sh: the $project test host crashed; the tests it had not run are not counted (sequence: $(find "$results" -name 'Sequence_*' | head -1))"
