@@ -21,8 +21,17 @@ public sealed class AuditSessionGrain(
 {
     private string SessionId => this.GetPrimaryKeyString();
 
+    /// <summary>What the stored entries already say, kept in memory only so a write stores each fact once.</summary>
+    private readonly HashSet<KafkaPosition> _positions = [];
+    private readonly HashSet<string> _traces = new(StringComparer.Ordinal);
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        foreach (var entry in state.State.Entries)
+        {
+            _positions.Add(entry.Position);
+            if (entry.TraceId is { } trace) _traces.Add(trace);
+        }
         var provider = this.GetStreamProvider(Stage.Audit.Name);
         foreach (var topic in Stage.Audit.Topics)
         {
@@ -35,13 +44,13 @@ public sealed class AuditSessionGrain(
     {
         if (token is not KafkaSequenceToken { Partition: >= 0 } position) return; // only events read from Kafka have a place in it
         var at = new KafkaPosition(TopicPrefix + topic, position.Partition, position.Offset);
-        if (state.State.Positions.Contains(at)) return; // redelivered
+        if (_positions.Contains(at)) return; // redelivered
         var entry = EntryOf(e, at);
         // The trace's way to this session first: a redelivery after a failure here finds the entry not yet stored.
-        if (entry.TraceId is { } trace && !state.State.Traces.Contains(trace))
+        if (entry.TraceId is { } trace && !_traces.Contains(trace))
         {
             await GrainFactory.GetGrain<IAuditTraceGrain>(trace).Add(SessionId);
-            state.State.Traces.Add(trace);
+            _traces.Add(trace);
         }
         // An outcome goes to the tenant's search too (idempotent by event), before the entry is stored, for the same reason.
         if (AuditOutcomes.Of(entry.Type) is { } outcome && entry.TenantId is { } tenant)
@@ -49,9 +58,9 @@ public sealed class AuditSessionGrain(
         // Likewise an approval step to the intervention figures (idempotent by event id): their one source is the topic.
         if (Analytics.InterventionRecord.Of(e) is { } step)
             await GrainFactory.GetGrain<Analytics.IInterventionStatsGrain>(0).Record(step);
-        state.State.Positions.Add(at);
         state.State.Entries.Add(entry);
-        await state.WriteOrDropAsync(this);
+        await state.WriteOrDropAsync(this); // on failure the activation goes, and with it the sets above
+        _positions.Add(at);
     }
 
     private string TopicPrefix => Stage.Audit.TopicPrefix(ServiceProvider);
@@ -65,7 +74,7 @@ public sealed class AuditSessionGrain(
             try { lead = Marketing.LeadEvents.Lead(e); }
             catch (Exception ex) when (ex is not OperationCanceledException) { } // not a lead: indexed by its attributes alone
         }
-        else
+        else if (e.Type is not (ChatEventTypes.GuardrailEvaluated or ChatEventTypes.ApprovalRecorded)) // known not to carry a turn: no failed parse per event
         {
             try { turn = ChatEvents.Turn(e); }
             catch (Exception ex) when (ex is not OperationCanceledException) { } // not a chat turn: indexed by its attributes alone
@@ -85,6 +94,6 @@ public sealed class AuditSessionGrain(
 public sealed class AuditSessionState
 {
     [Id(0)] public List<AuditEntry> Entries { get; set; } = [];
-    [Id(1)] public HashSet<KafkaPosition> Positions { get; set; } = [];
-    [Id(2)] public HashSet<string> Traces { get; set; } = [];
+    // Ids 1 and 2 held the entries' positions and trace ids again; they are derived on activation now (an old
+    // stored state's copies are skipped when read).
 }

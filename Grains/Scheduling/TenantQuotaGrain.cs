@@ -48,10 +48,13 @@ public sealed class TenantQuotaGrain(
     IOptions<QuotaOptions> options,
     [FromKeyedServices(PlatformClock.Key)] TimeProvider clock) : Grain, ITenantQuotaGrain
 {
-    /// <summary>Turn ids remembered to recognise a redelivery; bounded so the stored state stays small.</summary>
-    internal const int RememberedTurns = 256;
-
     private TenantQuotaState S => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        S.MoveLegacyLists();
+        return Task.CompletedTask;
+    }
 
     private async Task<QuotaLimits> LimitsAsync()
     {
@@ -61,17 +64,18 @@ public sealed class TenantQuotaGrain(
 
     public async Task<QuotaDecision> Admit(string turnId, int estimatedTokens, IReadOnlyList<string>? clients = null)
     {
-        if (S.RecentTurns.Contains(turnId)) return new QuotaDecision(true, null, null, null); // redelivered: already counted
+        if (S.Remembers(turnId)) return new QuotaDecision(true, null, null, null); // redelivered: already counted
         var limits = await LimitsAsync();
         var now = clock.GetUtcNow();
-        Roll(now);
-        var minuteTokens = S.Tokens.Sum(t => t.Tokens);
+        S.Roll(now);
+        var minuteRequests = S.RequestsInWindow;
+        var minuteTokens = S.TokensInWindow;
         QuotaDecision? refusal =
             FairUse(clients ?? [], limits, now) is { } unfair ? unfair
-            : limits.RequestsPerMinute > 0 && S.Requests.Count >= limits.RequestsPerMinute
-                ? Refuse("quota.requests-per-minute", $"{limits.RequestsPerMinute} messages a minute", S.Requests[0] + TimeSpan.FromMinutes(1) - now)
-            : limits.TokensPerMinute > 0 && minuteTokens + estimatedTokens > limits.TokensPerMinute && S.Tokens.Count > 0
-                ? Refuse("quota.tokens-per-minute", "its share of the assistant for this minute", S.Tokens[0].At + TimeSpan.FromMinutes(1) - now)
+            : limits.RequestsPerMinute > 0 && minuteRequests >= limits.RequestsPerMinute
+                ? Refuse("quota.requests-per-minute", $"{limits.RequestsPerMinute} messages a minute", Frees(S.Seconds.First(b => b.Requests > 0), now))
+            : limits.TokensPerMinute > 0 && minuteTokens + estimatedTokens > limits.TokensPerMinute && minuteTokens > 0
+                ? Refuse("quota.tokens-per-minute", "its share of the assistant for this minute", Frees(S.Seconds.First(b => b.Tokens > 0), now))
             : limits.RequestsPerDay > 0 && S.RequestsToday >= limits.RequestsPerDay
                 ? Refuse("quota.requests-per-day", $"{limits.RequestsPerDay} messages a day", NextDay(now) - now)
             : limits.TokensPerDay > 0 && S.TokensToday + estimatedTokens > limits.TokensPerDay
@@ -84,11 +88,10 @@ public sealed class TenantQuotaGrain(
             S.Refused++;
             return refusal;
         }
-        S.Requests.Add(now);
+        S.Count(now, requests: 1, tokens: 0);
         S.RequestsToday++;
         foreach (var client in clients ?? []) _clients.Count(client, now);
-        S.RecentTurns.Add(turnId);
-        if (S.RecentTurns.Count > RememberedTurns) S.RecentTurns.RemoveRange(0, S.RecentTurns.Count - RememberedTurns);
+        S.Remember(turnId);
         await state.WriteOrDropAsync(this);
         return new QuotaDecision(true, null, null, null);
     }
@@ -125,8 +128,8 @@ public sealed class TenantQuotaGrain(
     public async Task RecordTokens(int tokens)
     {
         var now = clock.GetUtcNow();
-        Roll(now);
-        S.Tokens.Add(new TokenUse(now, tokens));
+        S.Roll(now);
+        S.Count(now, requests: 0, tokens: tokens);
         S.TokensToday += tokens;
         await state.WriteOrDropAsync(this);
     }
@@ -134,42 +137,15 @@ public sealed class TenantQuotaGrain(
     public async Task<QuotaUsage> Status()
     {
         var now = clock.GetUtcNow();
-        Roll(now);
-        return new QuotaUsage(this.GetPrimaryKeyString(), await LimitsAsync(), S.Requests.Count, S.RequestsToday, S.Tokens.Sum(t => (long)t.Tokens), S.TokensToday, S.Refused);
+        S.Roll(now);
+        return new QuotaUsage(this.GetPrimaryKeyString(), await LimitsAsync(), S.RequestsInWindow, S.RequestsToday, S.TokensInWindow, S.TokensToday, S.Refused);
     }
 
-    private void Roll(DateTimeOffset now)
-    {
-        // Both lists are in time order: drop the expired head, leave the rest untouched.
-        var from = now - TimeSpan.FromMinutes(1);
-        S.Requests.RemoveRange(0, S.Requests.FindIndex(at => at > from) is var r and >= 0 ? r : S.Requests.Count);
-        S.Tokens.RemoveRange(0, S.Tokens.FindIndex(t => t.At > from) is var k and >= 0 ? k : S.Tokens.Count);
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
-        if (today != S.Day)
-        {
-            S.Day = today;
-            S.RequestsToday = 0;
-            S.TokensToday = 0;
-        }
-    }
+    /// <summary>When a counted second leaves the window (rounded up: never sooner than a minute after its admissions).</summary>
+    private static TimeSpan Frees(QuotaSecond second, DateTimeOffset now) =>
+        DateTimeOffset.FromUnixTimeSeconds(second.Second + TenantQuotaState.WindowSeconds + 1) - now;
 
     private static DateTimeOffset NextDay(DateTimeOffset now) => new(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
-}
-
-[GenerateSerializer, Immutable]
-public sealed record TokenUse([property: Id(0)] DateTimeOffset At, [property: Id(1)] int Tokens);
-
-/// <summary>The last minute's admissions and token uses, today's totals, and recent turn ids (bounded).</summary>
-[GenerateSerializer]
-public sealed class TenantQuotaState
-{
-    [Id(0)] public List<DateTimeOffset> Requests { get; set; } = [];
-    [Id(1)] public List<TokenUse> Tokens { get; set; } = [];
-    [Id(2)] public List<string> RecentTurns { get; set; } = [];
-    [Id(3)] public DateOnly Day { get; set; }
-    [Id(4)] public int RequestsToday { get; set; }
-    [Id(5)] public long TokensToday { get; set; }
-    [Id(6)] public long Refused { get; set; }
 }
 
 /// <summary>Admissions in the last minute per client key, bounded: idle clients are dropped first.</summary>
