@@ -26,6 +26,8 @@ internal static class PipelineBench
         var turns = BenchArgs.Int(args, "--turns", 2000);
         var sessions = Math.Clamp(BenchArgs.Int(args, "--sessions", 500), 1, turns);
         var rawMessages = BenchArgs.Int(args, "--raw", 50_000);
+        // The pulling agents' long poll (KafkaStreamOptions.ReceiveWait); unset: the product's default.
+        var receiveWait = args.Contains("--receive-wait-ms") ? TimeSpan.FromMilliseconds(BenchArgs.Int(args, "--receive-wait-ms", 0)) : (TimeSpan?)null;
         var perSession = (int)Math.Ceiling(turns / (double)sessions);
         if (perSession > ConversationLimits.MaxMessagesPerWindow)
         {
@@ -39,10 +41,10 @@ internal static class PipelineBench
         var raw = RawKafkaCeiling.Measure(cluster, rawMessages, partitions: 4);
         Console.WriteLine($"Raw Kafka hop ceiling: {raw:0} events/s ({rawMessages} events, 4 partitions, idempotent producer, acks=all)");
 
-        var measured = await MeasureAsync(cluster, "bench.", sessions, perSession, turns, freeEmbeddings: false);
+        var measured = await MeasureAsync(cluster, "bench.", sessions, perSession, turns, freeEmbeddings: false, receiveWait);
         // The same pipeline again, every text given one precomputed vector: what the platform costs if the embedding
         // model cost nothing (every rule, head and topic check still runs, on that vector).
-        var free = await MeasureAsync(cluster, "bench-free.", sessions, perSession, turns, freeEmbeddings: true);
+        var free = await MeasureAsync(cluster, "bench-free.", sessions, perSession, turns, freeEmbeddings: true, receiveWait);
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Without the embedding model's inference (same run, second): turns_per_s={free.Throughput:0.0} efficiency={free.Throughput / (raw / Hops):0.000} p50_ms={free.P50:0.0} p99_ms={free.P99:0.0}"));
@@ -52,7 +54,7 @@ internal static class PipelineBench
     }
 
     private static async Task<(double Throughput, double P50, double P99)> MeasureAsync(EmbeddedKafkaCluster cluster, string prefix, int sessions, int perSession, int turns,
-        bool freeEmbeddings)
+        bool freeEmbeddings, TimeSpan? receiveWait)
     {
         var builder = new InProcessTestClusterBuilder(1);
         var kafka = new PlatformKafkaOptions { BootstrapServers = cluster.BootstrapServers, TopicPrefix = prefix, Embedded = cluster };
@@ -61,6 +63,7 @@ internal static class PipelineBench
         {
             if (fixedVector is not null) silo.Services.AddSingleton(new Grains.Guardrails.Embeddings.TextEmbedder(fixedVector, TimeSpan.FromSeconds(5), "fixed-vector"));
             silo.AddAgentPlatform(kafka);
+            if (receiveWait is { } wait) silo.Services.PostConfigureAll<Streaming.Kafka.KafkaStreamOptions>(o => o.ReceiveWait = wait);
             // 2 000 turns in seconds would exceed the tenant's rate limit: this measures the pipeline, not quotas.
             silo.Services.Configure<Grains.Scheduling.QuotaOptions>(o => o.Free = o.Pro = o.Enterprise = new Grains.Scheduling.QuotaLimits());
         });
@@ -70,19 +73,26 @@ internal static class PipelineBench
         var client = orleans.Client;
         var tier = client.GetGrain<ITierGrain>(nameof(Tier.Enterprise));
 
-        // Warm-up: activate the stage grains' code paths and the Kafka clients, then start a clean period.
-        await DriveAsync(client, tier, sessions: 20, perSession: 1, "warm");
+        // Warm-up: enough turns for the hot paths to reach the JIT's optimised tier and for the Kafka clients to settle
+        // (20 turns left the first phase paying for the process's compilation, which the second then did not), with texts
+        // the measured turns do not use, so the model's recent texts do not answer for them. Then a clean period.
+        await DriveAsync(client, tier, sessions: 100, perSession: 3, "warm", textsFrom: Texts - 300);
         await tier.Reset();
 
         var embedder = orleans.Silos[0].ServiceProvider.GetRequiredService<Grains.Guardrails.Embeddings.TextEmbedder>();
         var countsBefore = embedder.Counts;
         var clock = Stopwatch.StartNew();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var sent = await DriveAsync(client, tier, sessions, perSession, "run", turns);
         var elapsed = clock.Elapsed.TotalSeconds;
+        var cpuPerTurn = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / sent;
         var stats = await tier.GetStats();
         var counts = embedder.Counts;
         var label = freeEmbeddings ? "Without the embedding model's inference" : "Pipeline";
         Console.WriteLine($"{label}: {sent} turns over {sessions} sessions in {elapsed:0.00} s; outcomes {string.Join(", ", stats.Outcomes.Select(kv => $"{kv.Key}={kv.Value}"))}");
+        // Process CPU (every thread: Kafka clients and brokers, Orleans, the bench's own calls) per turn: steadier than
+        // turns/s on a shared machine, where time stolen by neighbours lowers throughput but not the work done.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  CPU: {cpuPerTurn:0.00} ms per turn ({Environment.ProcessorCount} cores)"));
         if (!freeEmbeddings)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  embedding model: {(counts.Embedded - countsBefore.Embedded) / (double)sent:0.00} texts embedded per turn, {(counts.Reused - countsBefore.Reused) / (double)sent:0.00} answered from recent texts"));
@@ -100,11 +110,13 @@ internal static class PipelineBench
     /// Every message its own text, as live traffic is (8 openers × 5 questions × 6 days × 5 times × 6 closers = 7,200),
     /// so the embedding model's recent texts answer only for what the pipeline itself repeats.
     /// </summary>
+    private const int Texts = 7_200;
+
     private static string Message(int i, string[] questions) =>
         $"{Openers[i % 8]} {questions[i / 8 % questions.Length]} I could come in on {Days[i / 40 % 6]} {Times[i / 240 % 5]}. {Closers[i / 1200 % 6]}";
 
     /// <summary>Opens sessions, sends their turns (all at once, within the rate limit) and waits until the tier has counted every answer.</summary>
-    private static async Task<int> DriveAsync(IClusterClient client, ITierGrain tier, int sessions, int perSession, string tag, int? limit = null)
+    private static async Task<int> DriveAsync(IClusterClient client, ITierGrain tier, int sessions, int perSession, string tag, int? limit = null, int textsFrom = 0)
     {
         var before = (await tier.GetStats()).Turns;
         var questions = new[] { "Which electric car do you have?", "Tell me about the GLC please.", "What does servicing of a C-Class cost?", "Do you have a sedan for a family?", "Can I book a test drive?" };
@@ -114,7 +126,7 @@ internal static class PipelineBench
         var sent = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, total), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
         {
-            var result = await grains[i % sessions].Send(Message(i, questions));
+            var result = await grains[i % sessions].Send(Message(textsFrom + i, questions));
             if (!result.Accepted) throw new InvalidOperationException("bench turn refused: " + result.Error);
             Interlocked.Increment(ref sent);
         });

@@ -1,5 +1,6 @@
 using Grains.Hosting;
 using Grains.Pipeline;
+using Orleans.Concurrency;
 using Orleans.Runtime;
 using Orleans.Streams;
 using Streaming.Kafka;
@@ -14,16 +15,34 @@ namespace Grains.Audit;
 /// of the session with its Kafka position, once, before the offset is committed. The event's data stays in Kafka;
 /// replay reads it back by position.
 /// </summary>
+/// <remarks>
+/// Reentrant, with its writes grouped (<see cref="GroupedWrites{T}"/>): a turn's events arrive from seven topics at
+/// once under load, and their entries share one write; each delivery is acknowledged only once its entry is stored.
+/// </remarks>
 [RegexImplicitStreamSubscription("^audit/")]
-public sealed class AuditSessionGrain(
-    [PersistentState("audit", GrainStores.Audit)] IPersistentState<AuditSessionState> state,
-    TimeProvider time) : Grain, IAuditSessionGrain
+[Reentrant]
+public sealed class AuditSessionGrain : Grain, IAuditSessionGrain
 {
-    private string SessionId => this.GetPrimaryKeyString();
+    private readonly IPersistentState<AuditSessionState> state;
+    private readonly TimeProvider time;
+    private readonly GroupedWrites<AuditSessionState> _writes;
+
+    public AuditSessionGrain([PersistentState("audit", GrainStores.Audit)] IPersistentState<AuditSessionState> state, TimeProvider time)
+    {
+        this.state = state;
+        this.time = time;
+        _writes = new GroupedWrites<AuditSessionState>(state, this);
+    }
+
+    /// <summary>One instance for every entry: the serializer writes a repeated instance as a reference.</summary>
+    private string SessionId => _sessionId ??= this.GetPrimaryKeyString();
+    private string? _sessionId;
 
     /// <summary>What the stored entries already say, kept in memory only so a write stores each fact once.</summary>
     private readonly HashSet<KafkaPosition> _positions = [];
     private readonly HashSet<string> _traces = new(StringComparer.Ordinal);
+    /// <summary>Entries added and not yet stored: a redelivery of one waits for its write instead of adding it again.</summary>
+    private readonly Dictionary<KafkaPosition, Task> _pending = [];
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -40,11 +59,33 @@ public sealed class AuditSessionGrain(
         }
     }
 
-    private async Task RecordAsync(string topic, CloudEvent e, StreamSequenceToken? token)
+    private Task RecordAsync(string topic, CloudEvent e, StreamSequenceToken? token)
     {
-        if (token is not KafkaSequenceToken { Partition: >= 0 } position) return; // only events read from Kafka have a place in it
-        var at = new KafkaPosition(TopicPrefix + topic, position.Partition, position.Offset);
-        if (_positions.Contains(at)) return; // redelivered
+        if (token is not KafkaSequenceToken { Partition: >= 0 } position) return Task.CompletedTask; // only events read from Kafka have a place in it
+        var at = new KafkaPosition(Shared(TopicPrefix + topic), position.Partition, position.Offset);
+        if (_positions.Contains(at)) return Task.CompletedTask; // redelivered
+        if (_pending.TryGetValue(at, out var recording)) return recording; // redelivered while its first delivery is stored
+        recording = RecordNewAsync(e, at);
+        if (!recording.IsCompleted) _pending[at] = recording;
+        return recording;
+    }
+
+    private async Task RecordNewAsync(CloudEvent e, KafkaPosition at)
+    {
+        // Its first await returns to the caller, which registers it as pending before anything else runs here.
+        try
+        {
+            await StoreAsync(e, at);
+            _positions.Add(at);
+        }
+        finally
+        {
+            _pending.Remove(at);
+        }
+    }
+
+    private async Task StoreAsync(CloudEvent e, KafkaPosition at)
+    {
         var entry = EntryOf(e, at);
         // The trace's way to this session first: a redelivery after a failure here finds the entry not yet stored.
         if (entry.TraceId is { } trace && !_traces.Contains(trace))
@@ -59,8 +100,7 @@ public sealed class AuditSessionGrain(
         if (Analytics.InterventionRecord.Of(e) is { } step)
             await GrainFactory.GetGrain<Analytics.IInterventionStatsGrain>(0).Record(step);
         state.State.Entries.Add(entry);
-        await state.WriteOrDropAsync(this); // on failure the activation goes, and with it the sets above
-        _positions.Add(at);
+        await _writes.WriteAsync(); // on failure the activation goes, and with it the sets above
     }
 
     private string TopicPrefix => Stage.Audit.TopicPrefix(ServiceProvider);
@@ -80,10 +120,24 @@ public sealed class AuditSessionGrain(
             catch (Exception ex) when (ex is not OperationCanceledException) { } // not a chat turn: indexed by its attributes alone
         }
         var trace = turn?.TraceId ?? lead?.TraceId ?? ChatEvents.TraceIdOf(e.TraceParent);
-        return new AuditEntry(e.Id, e.Type, at, e.Time, SessionId, trace, e.Subject ?? turn?.TurnId ?? lead?.LeadId,
-            e.Extension("tenantid") ?? turn?.TenantId ?? lead?.TenantId, e.Extension("tier") ?? (turn?.Tier ?? lead?.Tier)?.ToString().ToLowerInvariant(),
-            turn?.Verdict?.Rule ?? lead?.Verdict?.Rule, time.GetUtcNow());
+        return new AuditEntry(e.Id, Shared(e.Type), at, e.Time, SessionId, trace, e.Subject ?? turn?.TurnId ?? lead?.LeadId,
+            Shared(e.Extension("tenantid") ?? turn?.TenantId ?? lead?.TenantId), Shared(e.Extension("tier") ?? (turn?.Tier ?? lead?.Tier)?.ToString().ToLowerInvariant()),
+            Shared(turn?.Verdict?.Rule ?? lead?.Verdict?.Rule), time.GetUtcNow());
     }
+
+    /// <summary>
+    /// The session's repeated values (topic, type, tenant, tier, rule) as one instance each, so a write serialises each
+    /// once and refers to it after that.
+    /// </summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+    private string? Shared(string? value)
+    {
+        if (value is null) return null;
+        if (_shared.TryGetValue(value, out var known)) return known;
+        if (_shared.Count < 256) _shared[value] = value; // bounded, whatever other tools write
+        return value;
+    }
+    private readonly Dictionary<string, string> _shared = new(StringComparer.Ordinal);
 
 
     public Task<IReadOnlyList<AuditEntry>> Entries() => Task.FromResult<IReadOnlyList<AuditEntry>>(
