@@ -45,6 +45,36 @@ public sealed class GroupedWritesTests
         Assert.Equal([1, 2, 3, 4, 5], state.Stored[2]);
     }
 
+    [Fact]
+    public async Task With_a_linger_changes_close_together_share_one_write_even_when_none_is_under_way()
+    {
+        var state = new GatedState();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var writes = new GroupedWrites<List<int>>(state, new NoGrain(), TimeSpan.FromMilliseconds(20), clock);
+        var grain = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+        Task<Task> Change(int i) => Task.Factory.StartNew(() => { state.State.Add(i); return writes.WriteAsync(); }, CancellationToken.None, TaskCreationOptions.None, grain);
+
+        var first = await Change(1);
+        clock.Advance(TimeSpan.FromMilliseconds(10));
+        var second = await Change(2);
+        Assert.Same(first, second);
+        Assert.Equal(0, state.Started); // still lingering
+
+        clock.Advance(TimeSpan.FromMilliseconds(10));
+        await Eventually.True(() => state.Started == 1, "the write starts once the linger is over");
+        var third = await Change(3); // during the write: the next group
+        Assert.NotSame(first, third);
+        state.Release();
+        await first;
+        Assert.Equal([1, 2], state.Stored[0]);
+
+        clock.Advance(TimeSpan.FromMilliseconds(20));
+        await Eventually.True(() => state.Started == 2, "the next group's write");
+        state.Release();
+        await third;
+        Assert.Equal([1, 2, 3], state.Stored[1]);
+    }
+
     /// <summary>A store whose writes wait until the test releases them, recording what each stored.</summary>
     private sealed class GatedState : IPersistentState<List<int>>
     {
