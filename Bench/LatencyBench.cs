@@ -32,6 +32,8 @@ internal static class LatencyBench
         var seconds = BenchArgs.Int(args, "--seconds", 20);
         var modelMs = BenchArgs.Int(args, "--model-ms", 50);
         var warmSeconds = BenchArgs.Int(args, "--warm-seconds", 5);
+        // The pulling agents' long poll (KafkaStreamOptions.ReceiveWait); unset: the product's default.
+        var receiveWait = args.Contains("--receive-wait-ms") ? TimeSpan.FromMilliseconds(BenchArgs.Int(args, "--receive-wait-ms", 0)) : (TimeSpan?)null;
         // With --hops, every platform span is recorded and summarised per hop and stage (it costs a little itself).
         using var hops = args.Contains("--hops") ? new HopProfile() : null;
         if (rate <= 0 || seconds <= 0 || modelMs < 0)
@@ -57,6 +59,7 @@ internal static class LatencyBench
         {
             silo.Services.AddSingleton<IChatClient>(new FixedTimeModel(TimeSpan.FromMilliseconds(modelMs)));
             silo.AddAgentPlatform(kafka);
+            if (receiveWait is { } wait) silo.Services.PostConfigureAll<Streaming.Kafka.KafkaStreamOptions>(o => o.ReceiveWait = wait);
             silo.Services.Configure<SchedulerOptions>(o => o.Backends = [new BackendOptions { Name = "default", MaxConcurrency = slots }]);
             // A load test of the pipeline, not of the tenant's quota.
             silo.Services.Configure<QuotaOptions>(o => o.Free = o.Pro = o.Enterprise = new QuotaLimits());

@@ -2,7 +2,7 @@ using Bench;
 
 // Benchmarks of the platform, run by hand (never part of the test run):
 //   dotnet run -c Release --project Bench -- pipeline [--turns N] [--sessions S] [--raw M] [--receive-wait-ms W]
-//   dotnet run -c Release --project Bench -- latency [--rate 200] [--seconds 20] [--model-ms 50] [--warm-seconds 5] [--hops]
+//   dotnet run -c Release --project Bench -- latency [--rate 200] [--seconds 20] [--model-ms 50] [--warm-seconds 5] [--hops] [--receive-wait-ms W]
 //   dotnet run -c Release --project Bench -- idle [--seconds 20]
 //   dotnet run -c Release --project Bench -- embed [--texts 800]   (the embedding model's cost per text by batch size and callers)
 //   dotnet run -c Release --project Bench -- tiers [--slots 4] [--call-ms 200] [--seconds 15] [--enterprise-rps 3] [--pro-rps 3]
@@ -33,7 +33,7 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project Bench -- pipeline [--turns 2000] [--sessions 500] [--raw 50000] [--receive-wait-ms W]");
-    Console.Error.WriteLine("       dotnet run -c Release --project Bench -- latency [--rate 200] [--seconds 20] [--model-ms 50] [--warm-seconds 5] [--hops]");
+    Console.Error.WriteLine("       dotnet run -c Release --project Bench -- latency [--rate 200] [--seconds 20] [--model-ms 50] [--warm-seconds 5] [--hops] [--receive-wait-ms W]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- idle [--seconds 20]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- embed [--texts 800]");
     Console.Error.WriteLine("       dotnet run -c Release --project Bench -- tiers [--slots 4] [--call-ms 200] [--seconds 15] [--enterprise-rps 3] [--pro-rps 3]");

@@ -25,6 +25,10 @@ public sealed class PlatformKafkaOptions
     public string TopicPrefix { get; set; } = "";
     public int Partitions { get; set; } = 4;
     public Dictionary<string, string> ClientSettings { get; set; } = [];
+    /// <summary><c>Kafka:ReceiveWait</c>: the pulling agents' long poll (<see cref="KafkaStreamOptions.ReceiveWait"/>); unset: its default.</summary>
+    public TimeSpan? ReceiveWait { get; set; }
+    /// <summary><c>Kafka:FetchWait</c>: <c>fetch.wait.max.ms</c> (<see cref="KafkaStreamOptions.FetchWait"/>); unset: by the kind of cluster.</summary>
+    public TimeSpan? FetchWait { get; set; }
     /// <summary>Set when the host runs the embedded cluster: topics are then created through its mock API.</summary>
     public EmbeddedKafkaCluster? Embedded { get; set; }
 
@@ -123,5 +127,7 @@ public static class PlatformHosting
         o.DeadLetterTopic = kafka.TopicPrefix + Topics.DeadLetter;
         o.PartitionsForNewTopics = kafka.Partitions;
         o.ClientSettings = new(kafka.ClientSettings);
+        if (kafka.ReceiveWait is { } receiveWait) o.ReceiveWait = receiveWait;
+        if (kafka.FetchWait is { } fetchWait) o.FetchWait = fetchWait;
     }
 }

@@ -46,6 +46,8 @@ public static class PlatformKafkaHosting
         TopicPrefix = section["TopicPrefix"] ?? "",
         Partitions = section.GetValue("Partitions", 4),
         ClientSettings = section.GetSection("Settings").GetChildren().ToDictionary(c => c.Key, c => c.Value ?? ""),
+        ReceiveWait = section.GetValue<TimeSpan?>("ReceiveWait"),
+        FetchWait = section.GetValue<TimeSpan?>("FetchWait"),
     };
 
     /// <summary>
