@@ -13,7 +13,7 @@ public sealed class GroupedWritesTests
     public async Task Changes_made_while_a_write_runs_share_the_next_write_and_each_waits_for_a_write_that_holds_it()
     {
         var state = new GatedState();
-        var writes = new GroupedWrites<List<int>>(state, new NoGrain());
+        var writes = new GroupedWrites(state.WriteStateAsync);
         var grain = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
         Task<T> OnGrain<T>(Func<Task<T>> work) => Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.None, grain).Unwrap();
 
@@ -50,7 +50,7 @@ public sealed class GroupedWritesTests
     {
         var state = new GatedState();
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
-        var writes = new GroupedWrites<List<int>>(state, new NoGrain(), TimeSpan.FromMilliseconds(20), clock);
+        var writes = new GroupedWrites(state.WriteStateAsync, TimeSpan.FromMilliseconds(20), clock);
         var grain = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
         Task<Task> Change(int i) => Task.Factory.StartNew(() => { state.State.Add(i); return writes.WriteAsync(); }, CancellationToken.None, TaskCreationOptions.None, grain);
 
@@ -98,11 +98,5 @@ public sealed class GroupedWritesTests
 
         public Task ClearStateAsync() => throw new NotSupportedException();
         public Task ReadStateAsync() => throw new NotSupportedException();
-    }
-
-    /// <summary>Only a failed write touches the grain (to drop its activation); these writes do not fail.</summary>
-    private sealed class NoGrain : IGrainBase
-    {
-        public IGrainContext GrainContext => throw new NotSupportedException("no write fails in this test");
     }
 }

@@ -16,7 +16,7 @@ namespace Grains.Audit;
 /// replay reads it back by position.
 /// </summary>
 /// <remarks>
-/// Reentrant, with its writes grouped (<see cref="GroupedWrites{T}"/>, with a linger): a turn's events arrive from
+/// Reentrant, with its writes grouped (<see cref="GroupedWrites"/>, with a linger): a turn's events arrive from
 /// seven topics within milliseconds, and their entries share a write; each delivery is acknowledged only once its
 /// entry is stored.
 /// </remarks>
@@ -26,13 +26,13 @@ public sealed class AuditSessionGrain : Grain, IAuditSessionGrain
 {
     private readonly IPersistentState<AuditSessionState> state;
     private readonly TimeProvider time;
-    private readonly GroupedWrites<AuditSessionState> _writes;
+    private readonly GroupedWrites _writes;
 
     public AuditSessionGrain([PersistentState("audit", GrainStores.Audit)] IPersistentState<AuditSessionState> state, TimeProvider time)
     {
         this.state = state;
         this.time = time;
-        _writes = new GroupedWrites<AuditSessionState>(state, this, WriteLinger); // real time: a fake platform clock must not hold the audit up
+        _writes = new GroupedWrites(() => state.WriteOrDropAsync(this), WriteLinger); // real time: a fake platform clock must not hold the audit up
     }
 
     /// <summary>

@@ -77,8 +77,8 @@ public sealed class AuditTenantGrain([PersistentState("audit-tenant", GrainStore
     private readonly List<int> _dropped = [];
     private readonly HashSet<(string SessionId, string EventId)> _known = [];
     private int _kept; // outcomes on all pages
-    private Task? _writing;
-    private Task? _next;
+    private GroupedWrites? _groups;
+    private GroupedWrites _writes => _groups ??= new GroupedWrites(WriteGroupAsync);
     private bool _migrated;
 
     private IAuditTenantPageGrain PageGrain(int number) => GrainFactory.GetGrain<IAuditTenantPageGrain>($"{this.GetPrimaryKeyString()}/{number}");
@@ -102,9 +102,9 @@ public sealed class AuditTenantGrain([PersistentState("audit-tenant", GrainStore
     public Task Add(AuditTurn turn)
     {
         // Redelivered: stored already, or in the write under way or the next one.
-        if (_known.Contains((turn.SessionId, turn.EventId))) return _next ?? _writing ?? Task.CompletedTask;
+        if (_known.Contains((turn.SessionId, turn.EventId))) return _writes.Pending;
         Append(turn);
-        return _next ??= WriteAfterAsync(_writing);
+        return _writes.WriteAsync();
     }
 
     private void Append(AuditTurn turn)
@@ -128,14 +128,9 @@ public sealed class AuditTenantGrain([PersistentState("audit-tenant", GrainStore
         }
     }
 
-    /// <summary>The next group's write: after the one under way, holding everything added until it starts.</summary>
-    private async Task WriteAfterAsync(Task? previous)
+    /// <summary>One group's write (<see cref="GroupedWrites"/>): holds everything added until it starts.</summary>
+    private async Task WriteGroupAsync()
     {
-        // Always yields first, so _next is set before this starts and adds meanwhile join this write.
-        if (previous is not null) await previous.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Current);
-        else await Task.Yield();
-        _writing = _next;
-        _next = null;
         // Taken together, with no await between: what this write stores.
         var unsent = _unsent.OrderBy(kv => kv.Key).ToList();
         _unsent.Clear();
